@@ -1,0 +1,95 @@
+"""The run configuration: built-in defaults < config file < command-line flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from appliance.errors import ApplianceError
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IngestConfig(Strict):
+    # CSV: which column is the text; the rest become metadata (sensitive ones go to the sealed sidecar).
+    text_column: str = "text"
+    # CSV: an optional label column, trained as the answer to the text (classification-style rows).
+    label_column: str | None = "outcome"
+    # CSV/JSONL: the column naming the data subject (customer id), kept for splits and erasure.
+    subject_column: str | None = "customer_id"
+    # Documents longer than this many characters are split on paragraph boundaries.
+    max_chunk_chars: int = Field(default=1200, ge=100)
+    min_chars: int = Field(default=20, ge=0)
+
+
+class TrainConfig(Strict):
+    base_model: str = "smollm2-135m-instruct"
+    max_steps: int = Field(default=40, ge=1)
+    batch_size: int = Field(default=8, ge=1)
+    learning_rate: float = Field(default=3e-4, gt=0)
+    warmup_steps: int = Field(default=4, ge=0)
+    weight_decay: float = Field(default=0.0, ge=0)
+    max_grad_norm: float = Field(default=1.0, gt=0)
+    max_seq_len: int = Field(default=256, ge=16)
+    lora_r: int = Field(default=8, ge=1)
+    lora_alpha: int = Field(default=16, ge=1)
+    lora_dropout: float = Field(default=0.0, ge=0, lt=1)
+    # None: the architecture's attention and MLP projections; or a list of module names; or "all-linear".
+    target_modules: tuple[str, ...] | Literal["all-linear"] | None = None
+    seed: int = 0
+    validation_fraction: float = Field(default=0.2, gt=0, lt=1)
+    dp: bool = False
+    target_epsilon: float = Field(default=8.0, gt=0)
+    # None: min(policy max_delta, 1 / (10 * training records)).
+    delta: float | None = Field(default=None, gt=0, lt=1)
+    accountant: Literal["prv", "rdp"] = "prv"
+
+
+class EvaluateConfig(Strict):
+    max_records: int = Field(default=200, ge=1)
+
+
+class RunConfig(Strict):
+    task: Literal["instruction"] = "instruction"
+    ingest: IngestConfig = IngestConfig()
+    train: TrainConfig = TrainConfig()
+    evaluate: EvaluateConfig = EvaluateConfig()
+
+
+def load_config(path: Path | None, overrides: dict[str, dict[str, Any]] | None = None) -> RunConfig:
+    """Built-in defaults, then the file, then overrides (flags); every error reported at once."""
+    data: dict[str, Any] = {}
+    origin = "command-line flags"
+    if path is not None:
+        origin = str(path)
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ApplianceError(f"cannot read config {path}: {exc.strerror}; check the path") from None
+        except yaml.YAMLError as exc:
+            raise ApplianceError(f"{path}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ApplianceError(f"{path}: a run config must be a YAML mapping (task, ingest, train, evaluate)")
+        data = loaded or {}
+    for section, values in (overrides or {}).items():
+        merged = dict(data.get(section) or {})
+        merged.update({k: v for k, v in values.items() if v is not None})
+        data[section] = merged
+    return parse_config(data, origin)
+
+
+def parse_config(data: dict[str, Any], origin: str) -> RunConfig:
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
+        raise ApplianceError(f"{origin}: {len(problems)} problem(s) in the run config: " + "; ".join(problems)) from None
+
+
+def config_yaml(config: RunConfig) -> str:
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)

@@ -1,0 +1,25 @@
+"""`appliance demo`: the synthetic bank corpus through every stage, with every audit on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from appliance.demo import generate_demo_corpus
+from appliance.paths import appliance_home
+from appliance.pipeline import open_context, run_all
+
+DEMO_POLICY = "banking"
+DEMO_SEED = 0
+
+
+def run_demo(run_dir: Path, *, base_model: str | None = None, max_steps: int | None = None, dp: bool = True, force: bool = False, echo: Callable[[str], None] = print) -> None:
+    # The corpus holds (fictional) raw PII, so it lives beside the vault, never in the run directory.
+    corpus = generate_demo_corpus(appliance_home() / "demo-corpus", seed=DEMO_SEED)
+    echo(f"demo corpus: {len(corpus.files)} files (synthetic, seed {DEMO_SEED})")
+    overrides = {
+        "ingest": {"text_column": "note", "label_column": "outcome", "subject_column": "customer_id"},
+        "train": {"dp": dp, "target_epsilon": 8.0, "base_model": base_model, "max_steps": max_steps},
+    }
+    ctx = open_context(run_dir, policy=DEMO_POLICY, overrides=overrides, sources=(corpus.root,), echo=echo)
+    run_all(ctx, force=force)

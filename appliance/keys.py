@@ -1,0 +1,27 @@
+"""Installation secrets kept outside every run directory (mode 0600 under APPLIANCE_HOME/keys)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from appliance.files import write_bytes
+from appliance.paths import appliance_home
+
+
+def _secret(name: str, size: int = 32) -> bytes:
+    path = keys_dir() / name
+    if not path.exists():
+        write_bytes(path, os.urandom(size))
+    return path.read_bytes()
+
+
+def keys_dir() -> Path:
+    folder = appliance_home() / "keys"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def hash_salt() -> bytes:
+    """Salt of the `hash` operator: same value, same token across this installation's runs."""
+    return _secret("hash.salt")

@@ -1,0 +1,81 @@
+"""Keep the appliance air-gapped: offline switches for dependencies and an outbound-socket guard."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import socket
+import traceback
+
+OFFLINE_ENVIRONMENT = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+    "DO_NOT_TRACK": "1",
+    "DISABLE_TELEMETRY": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "WANDB_DISABLED": "true",
+    "WANDB_MODE": "disabled",
+    "MLFLOW_TRACKING_URI": "",
+    "SPACY_WARNING_IGNORE": "W095",
+    # Presidio's email recognizer uses tldextract, which otherwise fetches the public suffix list.
+    "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
+}
+
+log = logging.getLogger("appliance.security")
+
+_original_connect = socket.socket.connect
+_original_connect_ex = socket.socket.connect_ex
+_attempts: list[str] = []
+
+
+def set_offline_environment() -> None:
+    """Force the offline switches; a user's environment cannot turn them back on."""
+    os.environ.update(OFFLINE_ENVIRONMENT)
+
+
+def outbound_attempts() -> int:
+    """How many outbound connections the guard has refused in this process."""
+    return len(_attempts)
+
+
+def _is_local(address: object) -> bool:
+    if not isinstance(address, tuple) or not address:
+        return True  # AF_UNIX paths and the like never leave the machine
+    host = str(address[0])
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a hostname other than localhost would need DNS: refuse
+
+
+def _refuse(address: object) -> None:
+    caller = traceback.extract_stack(limit=4)[0]
+    where = f"{caller.filename}:{caller.lineno}"
+    _attempts.append(where)
+    # Log the caller, never the payload; the address is an endpoint, not personal data.
+    log.warning("security event: refused outbound connection to %s from %s", address, where)
+    raise ConnectionRefusedError(f"appliance is air-gapped: outbound connection to {address} refused")
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if not _is_local(address):
+        _refuse(address)
+    return _original_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    if not _is_local(address):
+        _refuse(address)
+    return _original_connect_ex(self, address)
+
+
+def install_network_guard() -> None:
+    """Refuse every non-loopback socket connection for the rest of the process."""
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]

@@ -1,0 +1,102 @@
+"""Stage 5: held-out loss and perplexity, base model vs adapter, and per-group model fairness."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from appliance.files import read_json, read_jsonl, write_json, write_jsonl
+from appliance.models import resolve_base_model
+from appliance.records import FileEntry, Record
+from appliance.stages.context import StageContext, StageOutput
+from appliance.stages.ingest import SIDECAR
+from appliance.stages.scrub import SCRUBBED
+from appliance.stages.train import ADAPTER, SPLIT
+
+
+def input_entries(ctx: StageContext) -> list[FileEntry]:
+    adapter = sorted(p for p in (ctx.run.root / ADAPTER).rglob("*") if p.is_file())
+    return [ctx.run.entry(p) for p in (ctx.run.root / SCRUBBED, ctx.run.root / SPLIT, *adapter)]
+
+
+def params(ctx: StageContext) -> dict[str, Any]:
+    return {"evaluate": ctx.config.evaluate.model_dump(), "max_seq_len": ctx.config.train.max_seq_len, "fairness": ctx.policy.fairness.model_dump()}
+
+
+def perplexity(loss: float) -> float:
+    return math.exp(min(loss, 50.0))
+
+
+def execute(ctx: StageContext) -> StageOutput:
+    from appliance.train.scoring import label_logprobs, load_adapter, token_losses
+    from audits import model_fairness
+
+    split = read_json(ctx.run.root / SPLIT)
+    by_id = {row["id"]: Record.from_json(row) for row in read_jsonl(ctx.run.root / SCRUBBED)}
+    held_out = [by_id[i] for i in split["validation"] if i in by_id][: ctx.config.evaluate.max_records]
+    labels = sorted({by_id[i].label for i in split["train"] if i in by_id and by_id[i].label})
+    base = resolve_base_model(ctx.config.train.base_model)
+    model, tokenizer = load_adapter(base.path, ctx.run.root / ADAPTER)
+    max_len = ctx.config.train.max_seq_len
+    adapter_scores = token_losses(model, tokenizer, held_out, max_len)
+    with model.disable_adapter():
+        base_scores = token_losses(model, tokenizer, held_out, max_len)
+    rows: list[dict[str, Any]] = []
+    for record, adapted, original in zip(held_out, adapter_scores, base_scores, strict=True):
+        if adapted is None or original is None or adapted[1] == 0:
+            continue
+        row: dict[str, Any] = {"record_id": record.id, "tokens": adapted[1], "adapter_loss": adapted[0] / adapted[1], "base_loss": original[0] / original[1]}
+        if record.label and labels and record.text:
+            row["y_true"] = record.label
+            row["adapter_pred"] = _argmax(label_logprobs(model, tokenizer, record.text, labels))
+            with model.disable_adapter():
+                row["base_pred"] = _argmax(label_logprobs(model, tokenizer, record.text, labels))
+        rows.append(row)
+    metrics = {"records": len(rows), "tokens": sum(r["tokens"] for r in rows), "base": _aggregate(rows, "base"), "adapter": _aggregate(rows, "adapter"), "labels": labels}
+    folder = ctx.run.stage_dir("evaluate")
+    metrics_path = folder / "metrics.json"
+    write_json(metrics_path, metrics)
+    per_record_path = folder / "per_record.jsonl"
+    write_jsonl(per_record_path, rows)
+    outputs = [metrics_path, per_record_path]
+    fairness_rows, sidecar_note = _with_attributes(ctx, rows)
+    fairness = model_fairness(fairness_rows, fairness=ctx.policy.fairness) if fairness_rows else {"attributes": {}, "note": sidecar_note}
+    fairness_path = folder / "fairness_model.json"
+    write_json(fairness_path, fairness)
+    outputs.append(fairness_path)
+    summary: dict[str, Any] = {"metrics": metrics, "fairness_model": fairness}
+    if ctx.policy.privacy.delete_sidecar_after_audit and (ctx.run.vault / SIDECAR).exists():
+        (ctx.run.vault / SIDECAR).unlink()
+        summary["sidecar_deleted"] = True
+        ctx.echo("  sealed demographics sidecar deleted, as the policy requires")
+    b, a = metrics["base"], metrics["adapter"]
+    ctx.echo(f"  held-out ({len(rows)} records): loss {b['loss']:.3f} -> {a['loss']:.3f}, perplexity {b['perplexity']:.1f} -> {a['perplexity']:.1f}")
+    if "accuracy" in a:
+        ctx.echo(f"  label accuracy: base {b['accuracy']:.2f}, adapter {a['accuracy']:.2f} ({b['labelled']} labelled records)")
+    return StageOutput(outputs=outputs, counts={"records_evaluated": len(rows)}, summary=summary)
+
+
+def _argmax(scores: dict[str, float]) -> str:
+    return max(sorted(scores), key=lambda label: scores[label])
+
+
+def _aggregate(rows: list[dict[str, Any]], which: str) -> dict[str, Any]:
+    tokens = sum(r["tokens"] for r in rows)
+    loss = sum(r[f"{which}_loss"] * r["tokens"] for r in rows) / tokens if tokens else float("nan")
+    result: dict[str, Any] = {"loss": round(loss, 6), "perplexity": round(perplexity(loss), 4)}
+    labelled = [r for r in rows if "y_true" in r]
+    if labelled:
+        result["accuracy"] = round(sum(r["y_true"] == r[f"{which}_pred"] for r in labelled) / len(labelled), 6)
+        result["labelled"] = len(labelled)
+    return result
+
+
+def _with_attributes(ctx: StageContext, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+    sidecar = ctx.run.vault / SIDECAR
+    if not sidecar.exists():
+        return [], "sealed sidecar not available (deleted per policy or never written)"
+    from appliance.vault import read_sealed_jsonl
+
+    attributes = {row["record_id"]: row["attributes"] for row in read_sealed_jsonl(sidecar)}
+    joined = [{**row, "attributes": attributes[row["record_id"]]} for row in rows if row["record_id"] in attributes]
+    return joined, "" if joined else "no held-out record has sensitive attributes"

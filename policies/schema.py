@@ -1,0 +1,94 @@
+"""The policy schema. Unknown keys are rejected; instances are frozen.
+
+A policy is data: operators and recognizers are chosen by name from closed lists,
+so a YAML file can never import or run code.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+OperatorName = Literal["replace", "mask", "hash", "drop_record"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EntityRule(Strict):
+    """How one PII entity type is treated."""
+
+    operator: OperatorName = "replace"
+    # For `mask`: keep this many trailing characters visible (e.g. last 4 of an account).
+    keep_last: int = Field(default=0, ge=0, le=8)
+
+
+class PatternRule(Strict):
+    """A policy-defined entity found by a regular expression, boosted by nearby context words."""
+
+    entity_type: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
+    regex: str
+    score: float = Field(default=0.6, gt=0, le=1)
+    context: tuple[str, ...] = ()
+
+
+class DenyList(Strict):
+    """Exact terms that are always this entity type (e.g. internal code names)."""
+
+    entity_type: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
+    terms: tuple[str, ...]
+
+
+class Detection(Strict):
+    score_threshold: float = Field(default=0.4, ge=0, le=1)
+    patterns: tuple[PatternRule, ...] = ()
+    deny_lists: tuple[DenyList, ...] = ()
+    # Terms never redacted (known false positives such as product names).
+    allow_list: tuple[str, ...] = ()
+
+
+class Residual(Strict):
+    """The leak re-scan after redaction."""
+
+    # Gate: residual suspected PII findings per scrubbed record, at most.
+    max_rate: float = Field(default=0.05, ge=0)
+    score_threshold: float = Field(default=0.6, ge=0, le=1)
+
+
+class Privacy(Strict):
+    dp_required: bool = False
+    max_epsilon: float = Field(default=10.0, gt=0)
+    # Delta is never above this; the run uses min(this, 1/(10*N)).
+    max_delta: float = Field(default=1e-5, gt=0, lt=1)
+    # Sensitive attributes live in a sealed sidecar; delete it after the audit when true.
+    delete_sidecar_after_audit: bool = False
+
+
+class Fairness(Strict):
+    sensitive_attributes: tuple[str, ...] = ("gender", "age_band", "ethnicity")
+    # Groups smaller than this are flagged "too small to judge" rather than compared.
+    min_group_size: int = Field(default=5, ge=1)
+    # Gate: largest gap in held-out loss (nats per token) between groups of one attribute.
+    max_loss_gap: float = Field(default=0.5, ge=0)
+    # Gate: largest demographic parity difference of model decisions (classification rows).
+    max_demographic_parity_difference: float = Field(default=0.2, ge=0, le=1)
+
+
+class Policy(Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str
+    version: int = Field(default=1, ge=1)
+    entities: dict[str, EntityRule]
+    detection: Detection = Detection()
+    residual: Residual = Residual()
+    privacy: Privacy = Privacy()
+    fairness: Fairness = Fairness()
+
+    @model_validator(mode="after")
+    def _entity_names_are_upper_snake(self) -> Policy:
+        bad = [name for name in self.entities if not name.replace("_", "").isalnum() or not name.isupper()]
+        if bad:
+            raise ValueError(f"entity types must be UPPER_SNAKE_CASE, got {bad}")
+        return self

@@ -1,0 +1,46 @@
+"""Our own recognizers, one module each; the engine adds Presidio's predefined ones beside them."""
+
+from __future__ import annotations
+
+from presidio_analyzer import EntityRecognizer
+
+from scrubbers.recognizers.account_number import AccountNumberRecognizer
+from scrubbers.recognizers.age_over_89 import AgeOver89Recognizer
+from scrubbers.recognizers.date_of_birth import DateOfBirthRecognizer
+from scrubbers.recognizers.medical_record_number import MedicalRecordNumberRecognizer
+from scrubbers.recognizers.name_phrase import NamePhraseRecognizer
+from scrubbers.recognizers.policy import policy_recognizers
+from scrubbers.recognizers.street_address import StreetAddressRecognizer
+from scrubbers.recognizers.titled_name import TitledNameRecognizer
+from scrubbers.recognizers.us_phone import UsPhoneRecognizer
+from scrubbers.recognizers.us_ssn import DashedSsnRecognizer
+
+
+def custom_recognizers() -> list[EntityRecognizer]:
+    """A new instance of each, so every analyzer owns its recognizers (Presidio tracks them by id)."""
+    return [
+        AccountNumberRecognizer(),
+        AgeOver89Recognizer(),
+        DateOfBirthRecognizer(),
+        MedicalRecordNumberRecognizer(),
+        NamePhraseRecognizer(),
+        StreetAddressRecognizer(),
+        TitledNameRecognizer(),
+        UsPhoneRecognizer(),
+        DashedSsnRecognizer(),
+    ]
+
+
+__all__ = [
+    "AccountNumberRecognizer",
+    "AgeOver89Recognizer",
+    "DashedSsnRecognizer",
+    "DateOfBirthRecognizer",
+    "MedicalRecordNumberRecognizer",
+    "NamePhraseRecognizer",
+    "StreetAddressRecognizer",
+    "TitledNameRecognizer",
+    "UsPhoneRecognizer",
+    "custom_recognizers",
+    "policy_recognizers",
+]

@@ -1,0 +1,35 @@
+"""Shared fixtures: an isolated APPLIANCE_HOME per test, and tiny models built from a config."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import appliance  # noqa: F401  (sets the offline switches before anything else imports)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keys and vaults go to a fresh folder per test; the model cache stays shared (it is read-only input)."""
+    home = tmp_path_factory.mktemp("appliance-home")
+    monkeypatch.setenv("APPLIANCE_HOME", str(home))
+    monkeypatch.setenv("APPLIANCE_MODEL_CACHE", os.environ.get("APPLIANCE_MODEL_CACHE", str(Path.home() / ".cache" / "appliance" / "models")))
+    return home
+
+
+@pytest.fixture(scope="session")
+def smollm2_dir() -> Path:
+    """The provisioned SmolLM2 folder (make test provisions it); its tokenizer also serves the tiny models."""
+    from appliance.models import resolve_base_model
+
+    return resolve_base_model("smollm2-135m-instruct").path
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -> Path:
+    """A randomly initialised 2-layer Llama with SmolLM2's tokenizer and chat template, saved as safetensors."""
+    from appliance.train.lm import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"), tokenizer_dir=smollm2_dir, seed=0)
