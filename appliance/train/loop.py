@@ -24,7 +24,8 @@ import torch.nn.functional as F
 from appliance.config import TrainConfig
 from appliance.errors import ApplianceError
 from appliance.records import Record
-from appliance.train.data import IGNORE, PaddedExamples, collate, encode_records, length_grouped_batches, trimmed_collate
+from appliance.train import privacy
+from appliance.train.data import IGNORE, collate, encode_records, length_grouped_batches
 from appliance.train.lm import load_causal_lm, load_tokenizer, pick_device
 
 LLAMA_STYLE_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -96,53 +97,6 @@ def length_grouped_loader(examples, *, batch_size: int, pad_id: int, seed: int) 
             yield collate([examples[i] for i in batch], pad_id)
 
 
-def secret_generator() -> torch.Generator:
-    """A generator seeded from the OS, not from config.seed.
-
-    DP-SGD's guarantee assumes the adversary cannot predict the noise or which records each
-    batch drew; a seed written in the run config would let anyone replay both.
-    """
-    return torch.Generator().manual_seed(int.from_bytes(os.urandom(8), "little"))
-
-
-def make_private(model, optimizer, examples, *, pad_id: int, config: TrainConfig, delta: float, steps: int):
-    """Wrap model, optimizer and data for DP-SGD, with noise planned for exactly `steps` steps."""
-    try:
-        from opacus import PrivacyEngine
-    except ImportError:
-        raise ApplianceError("differential privacy needs Opacus: pip install 'opacus==1.6.0'") from None
-
-    loader = torch.utils.data.DataLoader(
-        PaddedExamples(examples, pad_id), batch_size=config.batch_size, collate_fn=trimmed_collate
-    )
-    # Opacus samples each record with probability 1 / len(loader) per step and plans the noise
-    # for int(epochs / sample_rate) steps; nudge epochs up if float rounding would lose a step.
-    sample_rate = 1 / len(loader)
-    epochs = steps * sample_rate
-    while int(epochs / sample_rate) < steps:
-        epochs = math.nextafter(epochs, math.inf)
-    engine = PrivacyEngine(accountant=config.accountant)
-    model, optimizer, loader = engine.make_private_with_epsilon(
-        module=model,
-        optimizer=optimizer,
-        data_loader=loader,
-        target_epsilon=config.target_epsilon,
-        target_delta=delta,
-        epochs=epochs,
-        max_grad_norm=config.max_grad_norm,
-        poisson_sampling=True,
-        loss_reduction="mean",
-        noise_generator=secret_generator(),
-    )
-    loader.batch_sampler.generator = secret_generator()  # Poisson sampling must be secret too
-    return model, optimizer, loader, engine
-
-
-def endless(loader) -> Iterator[dict[str, torch.Tensor]]:
-    while True:
-        yield from loader
-
-
 def per_example_loss(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(sum of token losses, trained-token count) per row; position t predicts token t + 1."""
     labels = labels[:, 1:]
@@ -150,13 +104,33 @@ def per_example_loss(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.
     return token_loss.sum(dim=1), (labels != IGNORE).sum(dim=1)
 
 
+def train_step(model, optimizer, batch: dict[str, torch.Tensor], *, clip_norm: float | None) -> float | None:
+    """One optimizer step on one batch; the batch loss, or None for an empty DP batch.
+
+    clip_norm clips the batch gradient; None under DP, where Opacus clips each example instead.
+    """
+    optimizer.zero_grad(set_to_none=True)
+    if batch["input_ids"].shape[0] == 0:
+        # Poisson sampling drew no record. DP-SGD still releases a noise-only update and the
+        # accountant counts the step; skipping it would leak that the batch was empty.
+        for p in optimizer.params:
+            p.grad_sample = p.new_zeros((0, *p.shape))
+        optimizer.step()
+        return None
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    loss_sums, counts = per_example_loss(logits, batch["labels"])
+    # Each example's own mean token loss, averaged over the batch: with Opacus'
+    # loss_reduction="mean" every per-sample gradient is then that example's own.
+    loss = (loss_sums / counts.clamp(min=1)).mean()
+    loss.backward()
+    if clip_norm is not None:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+    optimizer.step()
+    return loss.item()
+
+
 def lora_b_weights(model) -> dict[str, torch.Tensor]:
     return {name: p.detach().clone() for name, p in model.named_parameters() if "lora_B" in name}
-
-
-def unwrap(model):
-    """The PeftModel inside Opacus' GradSampleModule (or the model itself)."""
-    return getattr(model, "_module", model)
 
 
 def save_adapter(model, tokenizer, out_dir: Path) -> None:
@@ -211,14 +185,14 @@ def train_lora(
     optimizer = build_optimizer(model, learning_rate=config.learning_rate, weight_decay=config.weight_decay)
     initial_b = lora_b_weights(model)
 
-    engine = None
+    engine = loader = None
     if config.dp:
         delta = delta or config.delta or 1 / (10 * len(examples))
-        model, optimizer, loader, engine = make_private(
-            model, optimizer, examples, pad_id=tokenizer.pad_token_id, config=config, delta=delta, steps=config.max_steps
+        model, optimizer, loader, engine = privacy.make_private(
+            model, optimizer, examples,
+            pad_id=tokenizer.pad_token_id, config=config, delta=delta, steps=config.max_steps, device=device,
         )
-        batches = endless(loader)
-        sample_rate = loader.sample_rate
+        batches = privacy.poisson_batches(loader)
     else:
         batches = length_grouped_loader(
             examples, batch_size=config.batch_size, pad_id=tokenizer.pad_token_id, seed=config.seed
@@ -232,58 +206,32 @@ def train_lora(
     for step in range(1, config.max_steps + 1):
         started = time.perf_counter()
         batch = {key: value.to(device) for key, value in next(batches).items()}
-        optimizer.zero_grad(set_to_none=True)
-        if batch["input_ids"].shape[0] == 0:
-            # Poisson sampling drew no record. DP-SGD still releases a noise-only update and the
-            # accountant counts the step; skipping it would leak that the batch was empty.
-            for p in optimizer.params:
-                p.grad_sample = p.new_zeros((0, *p.shape))
-            loss = None
-        else:
-            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-            loss_sums, counts = per_example_loss(logits, batch["labels"])
-            # Each example's own mean token loss, averaged over the batch: with Opacus'
-            # loss_reduction="mean" this makes every per-sample gradient that example's own.
-            loss = (loss_sums / counts.clamp(min=1)).mean()
-            loss.backward()
-            if engine is None:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-            loss = loss.item()
-            losses.append(loss)
-        optimizer.step()
+        lr = optimizer.param_groups[0]["lr"]
+        loss = train_step(model, optimizer, batch, clip_norm=None if config.dp else config.max_grad_norm)
         scheduler.step()
+        if loss is not None:
+            losses.append(loss)
 
         if on_step is not None:
             seconds = time.perf_counter() - started
             event = {
                 "step": step,
                 "loss": loss,  # None on an empty DP batch
-                "lr": scheduler.get_last_lr()[0],
+                "lr": lr,
                 "tokens_per_s": float(batch["attention_mask"].sum()) / seconds,
             }
-            if engine is not None:
+            if config.dp:
                 event["epsilon"] = float(engine.get_epsilon(delta))
             on_step(event)
 
     # Cleanup: check that LoRA actually learned, then save.
-    model = unwrap(model)
+    if config.dp:
+        model = model._module  # the PeftModel inside Opacus' GradSampleModule
     final_b = lora_b_weights(model)
     if not any(not torch.equal(initial_b[name], final_b[name]) for name in initial_b):
         raise ApplianceError("training left every LoRA weight unchanged; the adapter would be a no-op")
     save_adapter(model, tokenizer, out_dir)
 
-    dp = None
-    if engine is not None:
-        dp = {
-            "epsilon": float(engine.get_epsilon(delta)),
-            "delta": delta,
-            "noise_multiplier": float(optimizer.noise_multiplier),
-            "sample_rate": sample_rate,
-            "accountant": config.accountant,
-            "max_grad_norm": config.max_grad_norm,
-            "steps": config.max_steps,
-            "privacy_unit": "record",
-        }
     return TrainResult(
         steps=config.max_steps,
         adapter_dir=Path(out_dir),
@@ -291,5 +239,5 @@ def train_lora(
         total_parameters=total,
         first_loss=losses[0] if losses else math.nan,
         last_loss=losses[-1] if losses else math.nan,
-        dp=dp,
+        dp=privacy.report(engine, optimizer, loader, config=config, delta=delta) if config.dp else None,
     )

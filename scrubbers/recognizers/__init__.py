@@ -7,6 +7,7 @@ from presidio_analyzer import EntityRecognizer
 from scrubbers.recognizers.account_number import AccountNumberRecognizer
 from scrubbers.recognizers.age_over_89 import AgeOver89Recognizer
 from scrubbers.recognizers.date_of_birth import DateOfBirthRecognizer
+from scrubbers.recognizers.email_address import EmailAddressRecognizer
 from scrubbers.recognizers.medical_record_number import MedicalRecordNumberRecognizer
 from scrubbers.recognizers.name_phrase import NamePhraseRecognizer
 from scrubbers.recognizers.policy import policy_recognizers
@@ -22,6 +23,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
         AccountNumberRecognizer(),
         AgeOver89Recognizer(),
         DateOfBirthRecognizer(),
+        EmailAddressRecognizer(),
         MedicalRecordNumberRecognizer(),
         NamePhraseRecognizer(),
         StreetAddressRecognizer(),
@@ -36,6 +38,7 @@ __all__ = [
     "AgeOver89Recognizer",
     "DashedSsnRecognizer",
     "DateOfBirthRecognizer",
+    "EmailAddressRecognizer",
     "MedicalRecordNumberRecognizer",
     "NamePhraseRecognizer",
     "StreetAddressRecognizer",

@@ -1,13 +1,13 @@
-"""PERSON: names in any case after "my name is", and ALL-CAPS names, which spaCy's model misses.
+"""PERSON: names announced by the words around them, which spaCy's small model misses.
 
-spaCy leans on capitalisation, so chat text ("my name is maria lopez") and form exports
-("MARIA LOPEZ") slip past it. Two cheap, precise cues cover the common cases.
+spaCy leans on capitalisation and on prose, so chat text ("my name is maria lopez",
+"this is Lucas Fontaine"), form exports ("MARIA LOPEZ") and mail headers
+("From: Emily Gallagher <emily@...>") slip past it. A few cheap, precise cues cover them.
 """
 
 from __future__ import annotations
 
 import regex
-
 from presidio_analyzer import Pattern, PatternRecognizer
 
 # Words that follow an introduction but are not names ("my name is not important").
@@ -15,6 +15,14 @@ NOT_A_NAME = r"(?!(?i:and|but|not|here|the|a|an|on|in|at|from|with|calling|i|is|
 WORD = rf"{NOT_A_NAME}[\p{{L}}][\p{{L}}'’-]+"
 INTRODUCTION = r"(?<=\b(?i:my\s+name\s+is|my\s+name's|name\s+is|call\s+me|full\s+name:?)\s+)"
 INTRODUCED_NAME = rf"{INTRODUCTION}{WORD}(?:\s+{WORD})?\b"
+
+# "I'm Lucas", "this is Lucas Fontaine": only capitalised words, "this is great" is not a name.
+CAPITALISED = rf"{NOT_A_NAME}\p{{Lu}}\p{{Ll}}+"
+SELF_INTRODUCTION = r"(?<=\b(?i:this\s+is|i\s+am|i'm|i’m|it's|it’s)[ \t]+)"
+SELF_INTRODUCED_NAME = rf"{SELF_INTRODUCTION}{CAPITALISED}(?:[ \t]+{CAPITALISED})?\b"
+
+# The display name of an address: "Emily Gallagher <emily.g@example.com>".
+DISPLAY_NAME = r"\p{Lu}[\p{L}'’.-]*(?:[ \t]+\p{Lu}[\p{L}'’.-]*){0,2}(?=[ \t]*<[^<>\s@]+@)"
 
 # Frequent US given names in capitals; ambiguous words (WILL, MARK, BILL, MAY, JUNE) are left out.
 GIVEN_NAMES = (
@@ -32,9 +40,14 @@ CAPS_NAME = rf"\b(?:{GIVEN_NAMES})(?:\s+\p{{Lu}}\.?)?\s+\p{{Lu}}{{2,}}(?:['’-]
 
 
 class NamePhraseRecognizer(PatternRecognizer):
-    """"my name is <any case>" and "GIVEN SURNAME" in capitals with a common given name."""
+    """"my name is <any case>", "this is <Capitalised>", mail display names, and "GIVEN SURNAME" in capitals."""
 
-    PATTERNS = [Pattern("introduced name", INTRODUCED_NAME, 0.7), Pattern("all caps name", CAPS_NAME, 0.6)]
+    PATTERNS = [
+        Pattern("introduced name", INTRODUCED_NAME, 0.7),
+        Pattern("self-introduced name", SELF_INTRODUCED_NAME, 0.6),
+        Pattern("mail display name", DISPLAY_NAME, 0.8),
+        Pattern("all caps name", CAPS_NAME, 0.6),
+    ]
 
     def __init__(self) -> None:
         super().__init__(

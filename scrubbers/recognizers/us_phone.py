@@ -9,9 +9,9 @@ from __future__ import annotations
 from presidio_analyzer import Pattern, PatternRecognizer
 
 PHONE = (
-    r"(?<![\w+-])(?:\+1[ .-]?|1[ .-])?"
+    r"(?<![\w+.-])(?:\+1[ .-]?|1[ .-])?"
     r"(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}"
-    r"(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w-])"
+    r"(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w-]|\.\d)"
 )
 
 

@@ -1,0 +1,76 @@
+"""Run one analyzer over many texts: spaCy in batches, then Presidio per text, then merge."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+
+from presidio_analyzer import AnalyzerEngine, RecognizerResult
+
+from appliance.records import Finding
+from scrubbers.merge import merge_findings
+from scrubbers.nlp import LANGUAGE
+
+DEFAULT_BATCH_SIZE = 64
+# spaCy refuses texts over nlp.max_length (1,000,000) and its memory grows with length, so
+# long documents are analysed in pieces cut at line breaks (or spaces), offsets shifted back.
+MAX_CHUNK_CHARACTERS = 100_000
+# Presidio's URL pattern swallows the full stop that ends a sentence.
+URL_TRAILING_PUNCTUATION = ".,;:!?"
+
+
+class Detector:
+    """Findings (type, offsets, score, recognizer) for texts; never the matched text."""
+
+    def __init__(
+        self,
+        analyzer: AnalyzerEngine,
+        entities: Collection[str],
+        score_threshold: float,
+        allow_list: Collection[str] = (),
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        self.analyzer = analyzer
+        self.entities = sorted(entities)
+        self.score_threshold = score_threshold
+        self.allow_list = list(allow_list)
+        self.batch_size = batch_size
+
+    def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
+        """One merged, start-ordered list of findings per text, offsets into that text."""
+        found: list[list[Finding]] = [[] for _ in texts]
+        if not self.entities:
+            return found
+        pieces = [(index, offset, chunk) for index, text in enumerate(texts) for offset, chunk in split_text(text, MAX_CHUNK_CHARACTERS)]
+        # nlp.pipe over the whole batch is several times faster than one spaCy call per text.
+        processed = self.analyzer.nlp_engine.process_batch([chunk for _, _, chunk in pieces], LANGUAGE, batch_size=self.batch_size)
+        for (index, offset, chunk), (_, nlp_artifacts) in zip(pieces, processed, strict=True):
+            results = self.analyzer.analyze(
+                text=chunk,
+                language=LANGUAGE,
+                entities=self.entities,
+                nlp_artifacts=nlp_artifacts,
+                score_threshold=self.score_threshold,
+                allow_list=self.allow_list or None,
+            )
+            found[index].extend(_to_finding(result, chunk, offset) for result in results)
+        return [merge_findings(findings, text) for findings, text in zip(found, texts, strict=True)]
+
+
+def split_text(text: str, limit: int) -> Iterator[tuple[int, str]]:
+    """(offset, piece) with pieces of at most `limit` characters, cut after a newline or space if any."""
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = window.rfind("\n") + 1 or window.rfind(" ") + 1 or limit
+        yield start, window[:cut]
+        start += cut
+    yield start, text[start:]
+
+
+def _to_finding(result: RecognizerResult, text: str, offset: int) -> Finding:
+    recognizer = (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY, "")
+    end = result.end
+    if result.entity_type == "URL":
+        while end > result.start + 1 and text[end - 1] in URL_TRAILING_PUNCTUATION:
+            end -= 1
+    return Finding(result.entity_type, result.start + offset, end + offset, round(float(result.score), 4), recognizer)
