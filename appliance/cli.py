@@ -52,6 +52,7 @@ def main() -> None:
       appliance scrub --run runs/r1 --force
     """
     offline.install_network_guard()
+    offline.quiet_library_warnings()
 
 
 def policy_option(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -21,6 +21,10 @@ OFFLINE_ENVIRONMENT = {
     "WANDB_MODE": "disabled",
     "MLFLOW_TRACKING_URI": "",
     "SPACY_WARNING_IGNORE": "W095",
+    # Library progress bars and chatter would drown the stage summaries.
+    "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
     # Presidio's email recognizer uses tldextract, which otherwise fetches the public suffix list.
     "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
 }
@@ -35,6 +39,19 @@ _attempts: list[str] = []
 def set_offline_environment() -> None:
     """Force the offline switches; a user's environment cannot turn them back on."""
     os.environ.update(OFFLINE_ENVIRONMENT)
+
+
+def quiet_library_warnings() -> None:
+    """Hide warnings users cannot act on; each is explained where it matters (report, docs)."""
+    import warnings
+
+    # Opacus: secure RNG needs torchcsprng (not installed); the noise is still seeded from os.urandom.
+    warnings.filterwarnings("ignore", message="Secure RNG turned off")
+    warnings.filterwarnings("ignore", message="Optimal order is the largest alpha")
+    # Frozen base weights: backward hooks fire with respect to outputs only, as intended for LoRA.
+    warnings.filterwarnings("ignore", message="Full backward hook is firing")
+    warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
+    warnings.filterwarnings("ignore", category=FutureWarning, module="peft")
 
 
 def outbound_attempts() -> int:

@@ -15,8 +15,10 @@ from appliance.stages.train import ADAPTER, SPLIT
 
 
 def input_entries(ctx: StageContext) -> list[FileEntry]:
-    adapter = sorted(p for p in (ctx.run.root / ADAPTER).rglob("*") if p.is_file())
-    return [ctx.run.entry(p) for p in (ctx.run.root / SCRUBBED, ctx.run.root / SPLIT, *adapter)]
+    """The scrubbed corpus and what training recorded (split, adapter), as the manifest has them."""
+    trained = ctx.run.stage_record("train")
+    recorded = [f for f in trained.outputs if f.path.startswith((ADAPTER + "/", SPLIT))] if trained else []
+    return [ctx.run.entry(ctx.run.root / SCRUBBED), *recorded]
 
 
 def params(ctx: StageContext) -> dict[str, Any]:
@@ -28,6 +30,7 @@ def perplexity(loss: float) -> float:
 
 
 def execute(ctx: StageContext) -> StageOutput:
+    from appliance.train.lm import load_tokenizer
     from appliance.train.scoring import label_logprobs, load_adapter, token_losses
     from audits import model_fairness
 
@@ -36,7 +39,8 @@ def execute(ctx: StageContext) -> StageOutput:
     held_out = [by_id[i] for i in split["validation"] if i in by_id][: ctx.config.evaluate.max_records]
     labels = sorted({by_id[i].label for i in split["train"] if i in by_id and by_id[i].label})
     base = resolve_base_model(ctx.config.train.base_model)
-    model, tokenizer = load_adapter(base.path, ctx.run.root / ADAPTER)
+    model = load_adapter(base.path, ctx.run.root / ADAPTER)
+    tokenizer = load_tokenizer(ctx.run.root / ADAPTER)
     max_len = ctx.config.train.max_seq_len
     adapter_scores = token_losses(model, tokenizer, held_out, max_len)
     with model.disable_adapter():
@@ -48,9 +52,9 @@ def execute(ctx: StageContext) -> StageOutput:
         row: dict[str, Any] = {"record_id": record.id, "tokens": adapted[1], "adapter_loss": adapted[0] / adapted[1], "base_loss": original[0] / original[1]}
         if record.label and labels and record.text:
             row["y_true"] = record.label
-            row["adapter_pred"] = _argmax(label_logprobs(model, tokenizer, record.text, labels))
+            row["adapter_pred"] = _argmax(label_logprobs(model, tokenizer, record.text, labels, max_len=max_len))
             with model.disable_adapter():
-                row["base_pred"] = _argmax(label_logprobs(model, tokenizer, record.text, labels))
+                row["base_pred"] = _argmax(label_logprobs(model, tokenizer, record.text, labels, max_len=max_len))
         rows.append(row)
     metrics = {"records": len(rows), "tokens": sum(r["tokens"] for r in rows), "base": _aggregate(rows, "base"), "adapter": _aggregate(rows, "adapter"), "labels": labels}
     folder = ctx.run.stage_dir("evaluate")

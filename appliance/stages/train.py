@@ -58,7 +58,9 @@ def execute(ctx: StageContext) -> StageOutput:
     def on_step(metrics: dict[str, Any]) -> None:
         steps.append(metrics)
         eps = f"  epsilon {metrics['epsilon']:.2f}" if metrics.get("epsilon") is not None else ""
-        ctx.echo(f"  step {metrics['step']:>4}/{config.max_steps}  loss {metrics['loss']:.4f}  {metrics['tokens_per_s']:.0f} tok/s{eps}")
+        # A Poisson-sampled DP batch can be empty: the step still counts, but has no loss.
+        loss = "   (empty)" if metrics["loss"] is None else f"{metrics['loss']:.4f}"
+        ctx.echo(f"  step {metrics['step']:>4}/{config.max_steps}  loss {loss}  {metrics['tokens_per_s']:.0f} tok/s{eps}")
 
     started = time.perf_counter()
     result = train_lora(base.path, train_records, config, ctx.run.root / ADAPTER, delta=delta, on_step=on_step)
