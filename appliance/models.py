@@ -9,7 +9,6 @@ Nothing here ever touches the network.
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import os
 import shutil
 import tempfile
@@ -226,7 +225,3 @@ def model_status(name: str, check_hashes: bool = False) -> ModelStatus:
 def model_fingerprints(names: list[str]) -> list[dict[str, str]]:
     """For the manifest: each registry model's pinned source hash."""
     return [{"name": REGISTRY[n].name, "package": f"{REGISTRY[n].package}=={REGISTRY[n].version}", "sha256": REGISTRY[n].source_sha256} for n in names]
-
-
-def describe(spec: ModelSpec) -> dict[str, object]:
-    return json.loads(json.dumps(spec.__dict__))

@@ -50,8 +50,13 @@ def parse_policy(text: str, origin: str = "<policy>") -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()]
+        problems = validation_problems(exc)
         raise PolicyError(f"{origin}: {len(problems)} problem(s): " + "; ".join(problems)) from None
+
+
+def validation_problems(exc: ValidationError) -> list[str]:
+    """Every pydantic error as 'key.path: message', so users fix them all in one go."""
+    return [f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()]
 
 
 def policy_sha256(policy: Policy) -> str:
