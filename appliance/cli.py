@@ -114,8 +114,13 @@ def _stage_command(name: str, doc: str, example: str, with_sources: bool = False
 
         overrides = train_overrides(**training) if with_training else None
         ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, sources=sources, echo=click.echo, create=with_sources)
+        from appliance.evidence import sign_run
+
         with ctx.run.lock():
-            run_stage(name, ctx, force=force)
+            try:
+                run_stage(name, ctx, force=force)
+            finally:
+                sign_run(ctx.run)
         if name == "report":
             _print_report_location(run_dir)
 
@@ -308,6 +313,15 @@ def status(run_dir: Path) -> None:
         stage = manifest.get("stages", {}).get(name)
         click.echo(f"  {name:<9} {'done ' + stage['finished'] if stage else 'not run'}  {json.dumps(stage['counts']) if stage else ''}")
 
+
+def _register_evidence_commands() -> None:
+    from appliance.commands.evidence import diff, verify
+
+    main.add_command(verify)
+    main.add_command(diff)
+
+
+_register_evidence_commands()
 
 if __name__ == "__main__":
     main()

@@ -136,10 +136,17 @@ def _require_previous(name: str, run: RunDir) -> None:
 
 def run_all(ctx: StageContext, force: bool = False, stages: tuple[str, ...] = STAGES) -> dict[str, StageRun]:
     """Every stage in order; raises GateFailed after the report is written when a gate fails."""
+    from appliance.evidence import sign_run
+
     results = {}
     with ctx.run.lock():
-        for name in stages:
-            results[name] = run_stage(name, ctx, force=force)
+        try:
+            for name in stages:
+                results[name] = run_stage(name, ctx, force=force)
+        finally:
+            # Sign after the manifest's last write, also when a stage failed: the appliance never
+            # leaves its own manifest unsigned.
+            sign_run(ctx.run)
     report_run = results.get("report")
     if report_run and report_run.record.summary.get("failed_gates"):
         raise GateFailed(f"compliance gates failed: {', '.join(report_run.record.summary['failed_gates'])}; see {ctx.run.root / 'report' / 'report.html'}")

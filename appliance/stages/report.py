@@ -1,13 +1,24 @@
-"""Stage 6: gates against the policy, then report.json and a self-contained report.html."""
+"""Stage 6: gates against the policy, then the report (JSON, HTML, PDF), the datasheet and the model card.
+
+Writes report/report.json, report/report.html, report/report.pdf, report/DATASHEET.md and
+train/adapter/MODEL_CARD.md. The manifest is signed afterwards by `appliance.evidence.sign_run`,
+which the pipeline calls once the report stage is recorded (the manifest's last write).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from appliance.files import read_jsonl, sha256_file, write_json, write_text
+from appliance.files import read_jsonl, write_bytes, write_json, write_text
 from appliance.records import FileEntry
 from appliance.stages.context import StageContext, StageOutput
+
+REPORT_JSON = "report/report.json"
+REPORT_HTML = "report/report.html"
+REPORT_PDF = "report/report.pdf"
+DATASHEET = "report/DATASHEET.md"
+MODEL_CARD = "train/adapter/MODEL_CARD.md"
 
 
 def input_entries(ctx: StageContext) -> list[FileEntry]:
@@ -17,7 +28,10 @@ def input_entries(ctx: StageContext) -> list[FileEntry]:
 
 
 def params(ctx: StageContext) -> dict[str, Any]:
-    return {"policy": ctx.policy.name}
+    from appliance.evidence import signing_identity
+
+    # The report embeds the signing key, so a new key means a new report.
+    return {"policy": ctx.policy.name, "signing_key": signing_identity()["fingerprint"]}
 
 
 def compute_gates(ctx: StageContext, manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -38,24 +52,55 @@ def compute_gates(ctx: StageContext, manifest: dict[str, Any]) -> list[dict[str,
     ]
 
 
-def execute(ctx: StageContext) -> StageOutput:
-    from audits.report import build_report, render_html
+def build(ctx: StageContext) -> dict[str, Any]:
+    """The report dict for the run as it stands (no files written); validated against the schema."""
+    from appliance.evidence import manifest_digest, signing_identity
+    from audits.report import build_report, validate_report
 
     manifest = ctx.run.manifest
-    gates = compute_gates(ctx, manifest)
     metrics_path = ctx.run.root / "train" / "metrics.jsonl"
     curve = list(read_jsonl(metrics_path)) if metrics_path.exists() else []
-    report = build_report(manifest, manifest_sha256=sha256_file(ctx.run.manifest_path), gates=gates, training_curve=curve, policy_description=ctx.policy.description)
-    folder = ctx.run.stage_dir("report")
-    json_path, html_path = folder / "report.json", folder / "report.html"
-    write_json(json_path, report)
-    write_text(html_path, render_html(report))
+    report = build_report(
+        manifest,
+        manifest_sha256=manifest_digest(manifest),
+        gates=compute_gates(ctx, manifest),
+        training_curve=curve,
+        policy=ctx.policy,
+        signing_key=signing_identity(),
+    )
+    validate_report(report)  # a report that breaks its published schema is a bug: fail before writing
+    return report
+
+
+def write_report(root: Path, report: dict[str, Any]) -> list[Path]:
+    """Every rendering of one report dict; returns the paths written."""
+    from audits.datasheet import datasheet
+    from audits.model_card import model_card
+    from audits.pdf import render_pdf
+    from audits.report import render_html
+
+    paths = [root / REPORT_JSON, root / REPORT_HTML, root / REPORT_PDF, root / DATASHEET]
+    write_json(paths[0], report)
+    write_text(paths[1], render_html(report))
+    write_bytes(paths[2], render_pdf(report))
+    write_text(paths[3], datasheet(report))
+    if (root / MODEL_CARD).parent.is_dir():
+        write_text(root / MODEL_CARD, model_card(report))
+        paths.append(root / MODEL_CARD)
+    return paths
+
+
+def execute(ctx: StageContext) -> StageOutput:
+    report = build(ctx)
+    ctx.run.stage_dir("report")
+    outputs = write_report(ctx.run.root, report)
+    gates = report["gates"]
     failed = [g["name"] for g in gates if g["status"] == "fail"]
     ctx.echo(f"  gates: {sum(g['status'] == 'pass' for g in gates)} pass, {len(failed)} fail, {sum(g['status'] == 'not_applicable' for g in gates)} not applicable")
     for name in failed:
         ctx.echo(f"    FAILED {name}")
-    return StageOutput(outputs=[json_path, html_path], counts={"gates": len(gates), "gates_failed": len(failed)}, summary={"verdict": report["verdict"], "failed_gates": failed})
+    return StageOutput(outputs=outputs, counts={"gates": len(gates), "gates_failed": len(failed)}, summary={"verdict": report["verdict"], "failed_gates": failed})
 
 
 def report_paths(root: Path) -> tuple[Path, Path]:
-    return root / "report" / "report.html", root / "report" / "report.json"
+    return root / REPORT_HTML, root / REPORT_JSON
