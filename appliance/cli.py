@@ -82,8 +82,9 @@ def train_overrides(base_model: str | None, dp: bool | None, epsilon: float | No
 @config_option
 @training_options
 @click.option("--force", is_flag=True, help="Re-run every stage even if unchanged.")
+@click.option("--strict", is_flag=True, help="Stop with exit 1 after ingest if any input was quarantined.")
 @user_errors
-def run(sources: tuple[Path, ...], run_dir: Path, policy: str | None, config_file: Path | None, base_model: str | None, dp: bool | None, epsilon: float | None, max_steps: int | None, force: bool) -> None:
+def run(sources: tuple[Path, ...], run_dir: Path, policy: str | None, config_file: Path | None, base_model: str | None, dp: bool | None, epsilon: float | None, max_steps: int | None, force: bool, strict: bool) -> None:
     """Run every stage in order: ingest, scrub, audit, train, evaluate, report.
 
     Exits 0 when all gates pass, 3 when a compliance gate fails (the report is still written), 1 on a usage or input error.
@@ -94,7 +95,7 @@ def run(sources: tuple[Path, ...], run_dir: Path, policy: str | None, config_fil
     """
     from appliance.pipeline import open_context, run_all
 
-    ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=train_overrides(base_model, dp, epsilon, max_steps), sources=sources, echo=click.echo)
+    ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=train_overrides(base_model, dp, epsilon, max_steps), sources=sources, echo=click.echo, strict=strict)
     try:
         run_all(ctx, force=force)
     finally:
@@ -109,11 +110,11 @@ def _print_report_location(run_dir: Path) -> None:
 
 
 def _stage_command(name: str, doc: str, example: str, with_sources: bool = False, with_training: bool = False) -> None:
-    def command(run_dir: Path, policy: str | None, config_file: Path | None, force: bool, sources: tuple[Path, ...] = (), **training: Any) -> None:
+    def command(run_dir: Path, policy: str | None, config_file: Path | None, force: bool, sources: tuple[Path, ...] = (), strict: bool = False, **training: Any) -> None:
         from appliance.pipeline import open_context, run_stage
 
         overrides = train_overrides(**training) if with_training else None
-        ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, sources=sources, echo=click.echo, create=with_sources)
+        ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, sources=sources, echo=click.echo, create=with_sources, strict=strict)
         from appliance.evidence import sign_run
 
         with ctx.run.lock():
@@ -133,11 +134,12 @@ def _stage_command(name: str, doc: str, example: str, with_sources: bool = False
     command = policy_option(command)
     command = click.option("--run", "run_dir", required=True, type=RUN_DIR, help="The run directory.")(command)
     if with_sources:
+        command = click.option("--strict", is_flag=True, help="Exit 1 if any input was quarantined (after recording it).")(command)
         command = click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))(command)
     main.command(name=name)(command)
 
 
-_stage_command("ingest", "Read files and folders (txt, md, jsonl chat, csv, tsv) into records; every file is accounted for.\n\n    Raw records are sealed (encrypted) in the vault outside the run directory.", "appliance ingest exports/ notes.csv --run runs/r1", with_sources=True)
+_stage_command("ingest", "Read files, folders and archives into records; every input is accounted for.\n\n    Formats: txt, md, html, pdf, docx, csv, tsv, json, jsonl (chat `messages`, prompt/completion, text),\n    eml, mbox, vtt, srt, zip and tar. Unusable files are quarantined with a one-line reason.\n\n    Raw records are sealed (encrypted) in the vault outside the run directory.", "appliance ingest exports/ notes.csv --run runs/r1", with_sources=True)
 _stage_command("scrub", "Redact PII with Presidio and the policy's operators, then re-scan the result for leaks.", "appliance scrub --run runs/r1 --policy hipaa")
 _stage_command("audit", "Audit the scrubbed data before training: group representation and outcome rates, and the privacy plan.", "appliance audit --run runs/r1")
 _stage_command("train", "Fine-tune a LoRA adapter on the training split; --dp trains with Opacus DP-SGD.", "appliance train --run runs/r1 --dp --epsilon 8 --max-steps 60", with_training=True)

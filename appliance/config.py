@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from appliance.errors import ApplianceError
+from policies.loader import validation_problems
 
 
 class Strict(BaseModel):
@@ -24,7 +25,23 @@ class IngestConfig(Strict):
     subject_column: str | None = "customer_id"
     # Documents longer than this many characters are split on paragraph boundaries.
     max_chunk_chars: int = Field(default=1200, ge=100)
+    # Characters each chunk repeats from the end of the one before (cut at a word; at most half a chunk).
+    chunk_overlap_chars: int = Field(default=0, ge=0)
     min_chars: int = Field(default=20, ge=0)
+    # Records longer than this (after chunking; e.g. a huge chat or CSV cell) are filtered as too_long.
+    max_chars: int = Field(default=100_000, ge=1)
+    # Records whose non-space characters are less than this fraction letters (number tables, encoded blobs) are filtered.
+    min_letter_fraction: float = Field(default=0.4, ge=0, le=1)
+    # Records at least this similar (MinHash estimate of word-shingle Jaccard) to an earlier one are dropped; None: off.
+    near_duplicate_threshold: float | None = Field(default=0.9, gt=0, le=1)
+    # Worker processes reading files; None: one per CPU. Results are identical whatever the count.
+    workers: int | None = Field(default=None, ge=1)
+    # Files at least this large are streamed in the main process instead of read whole by a worker.
+    stream_above_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    # Zip/tar archives are read in place; one expanding past these bounds is quarantined, not expanded.
+    archive_max_bytes: int = Field(default=2 * 1024**3, ge=1)
+    archive_max_ratio: float = Field(default=100.0, ge=1)
+    archive_max_members: int = Field(default=100_000, ge=1)
 
 
 class TrainConfig(Strict):
@@ -87,7 +104,7 @@ def parse_config(data: dict[str, Any], origin: str) -> RunConfig:
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
+        problems = validation_problems(exc)
         raise ApplianceError(f"{origin}: {len(problems)} problem(s) in the run config: " + "; ".join(problems)) from None
 
 

@@ -40,6 +40,7 @@ def open_context(
     sources: tuple[Path, ...] = (),
     echo: Callable[[str], None] = print,
     create: bool = True,
+    strict: bool = False,
 ) -> StageContext:
     """Resolve policy and config (flag > config file > the run's snapshot > defaults) and snapshot them."""
     run = RunDir.open(run_root, create=create)
@@ -53,7 +54,7 @@ def open_context(
         config_sha256=hashlib.sha256(config_yaml(config).encode()).hexdigest(),
         models=model_fingerprints([DEFAULT_NER_MODEL]) + _base_model_entry(config),
     )
-    return StageContext(run=run, policy=resolved_policy, policy_sha256=sha, config=config, echo=echo, sources=sources)
+    return StageContext(run=run, policy=resolved_policy, policy_sha256=sha, config=config, echo=echo, sources=sources, strict=strict)
 
 
 def _base_model_entry(config: RunConfig) -> list[dict[str, str]]:
@@ -102,6 +103,7 @@ def run_stage(name: str, ctx: StageContext, force: bool = False) -> StageRun:
     previous = ctx.run.stage_record(name)
     if not force and previous and previous.fingerprint == key and not ctx.run.changed_outputs(previous):
         print_(f"{name}: inputs, parameters and policy unchanged; skipped (use --force to re-run)")
+        _check_strict(ctx, previous)
         return StageRun(previous, skipped=True)
     print_(f"{name}: running")
     started = now()
@@ -122,7 +124,14 @@ def run_stage(name: str, ctx: StageContext, force: bool = False) -> StageRun:
     )
     ctx.run.record_stage(record)
     print_(f"{name}: done")
+    _check_strict(ctx, record)
     return StageRun(record, skipped=False)
+
+
+def _check_strict(ctx: StageContext, record: StageRecord) -> None:
+    verdict = record.summary.get("strict_verdict")
+    if ctx.strict and verdict:
+        raise ApplianceError(verdict)
 
 
 def _require_previous(name: str, run: RunDir) -> None:

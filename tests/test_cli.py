@@ -85,3 +85,17 @@ def test_bad_base_model_folder_is_refused(tmp_path: Path) -> None:
         assert "pytorch_model.bin" in str(exc) and "pickled weights are never loaded" in str(exc)
     else:
         raise AssertionError("a pickle-only model folder must be refused")
+
+
+def test_ingest_strict_exits_1_after_recording_the_quarantine(tmp_path: Path) -> None:
+    source = tmp_path / "exports"
+    source.mkdir()
+    (source / "ok.txt").write_text("Our branches open at nine and close at five on weekdays.")
+    (source / "scan.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    run_dir = tmp_path / "run"
+    lenient = CliRunner().invoke(main, ["ingest", str(source), "--run", str(run_dir)])
+    assert lenient.exit_code == 0, lenient.output
+    strict = CliRunner().invoke(main, ["ingest", str(source), "--run", str(run_dir), "--strict"])
+    assert strict.exit_code == 1
+    assert strict.output.splitlines()[-1] == "Error: 1 input(s) quarantined (first: exports/scan.png: unsupported file type '.png'); fix or remove them, or run without --strict"
+    assert (run_dir / "ingest" / "quarantine.jsonl").read_text().count("scan.png") == 1

@@ -71,7 +71,7 @@ def test_manifest_accounts_for_every_input_and_output(demo_run: dict) -> None:
     manifest = json.loads((run_dir / "manifest.json").read_text())
     ingest = manifest["stages"]["ingest"]
     assert ingest["counts"]["files_in"] == len(demo_run["corpus"].files)
-    assert len(ingest["inputs"]) == ingest["counts"]["files_in"]
+    assert len(ingest["inputs"]) == ingest["counts"]["files_in"], "the demo corpus has no archives: one input entry per file"
     assert sum(ingest["counts"][k] for k in ("files_with_records", "files_duplicate", "files_filtered", "files_quarantined")) == ingest["counts"]["files_in"]
     for name, stage in manifest["stages"].items():
         assert stage["outputs"], name

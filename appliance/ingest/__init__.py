@@ -1,5 +1,6 @@
 """Ingest: turn a folder of enterprise exports into records, accounting for every input file."""
 
-from appliance.ingest.core import FileOutcome, IngestResult, discover, ingest_files
+from appliance.ingest.core import ArchiveOutcome, FileOutcome, IngestResult, discover, ingest_files, quarantine_is_fatal
+from appliance.ingest.work import InputFile
 
-__all__ = ["FileOutcome", "IngestResult", "discover", "ingest_files"]
+__all__ = ["ArchiveOutcome", "FileOutcome", "IngestResult", "InputFile", "discover", "ingest_files", "quarantine_is_fatal"]

@@ -1,27 +1,29 @@
-"""Read every input file into records: each file ends as records, duplicate, filtered or quarantined."""
+"""Read every input into records: each file (and archive member) ends as records, duplicate, filtered or quarantined.
+
+Files are read by worker processes (appliance.ingest.pool); the results are merged here in input
+order, so duplicate and near-duplicate decisions (and so the records) are the same whatever the
+number of workers.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import unicodedata
+import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from appliance.config import IngestConfig
 from appliance.errors import ApplianceError
-from appliance.ingest.readers import ParsedRow, ReaderContext, Unreadable, reader_for
-from appliance.records import Record, Source, record_id
+from appliance.ingest.neardup import NearDuplicateIndex
+from appliance.ingest.pool import works_in_order
+from appliance.ingest.quality import minhash
+from appliance.ingest.readers import ReaderContext, Unreadable
+from appliance.ingest.work import FileWork, InputFile, content_key, joined_text, reader_failure
+from appliance.records import Record
 
 Status = Literal["records", "duplicate", "filtered", "quarantined"]
-
-
-@dataclass(frozen=True)
-class InputFile:
-    path: Path
-    display: str  # relative to the source argument it came from; what the manifest shows
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,17 @@ class FileOutcome:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class ArchiveOutcome:
+    """An archive read in place: it has no outcome of its own, its members each have one."""
+
+    path: str
+    sha256: str
+    bytes: int
+    format: str
+    members: int
+
+
 @dataclass
 class IngestResult:
     records: list[Record] = field(default_factory=list)
@@ -42,6 +55,8 @@ class IngestResult:
     outcomes: list[FileOutcome] = field(default_factory=list)
     filtered: Counter = field(default_factory=Counter)
     duplicate_records: int = 0
+    near_duplicate_records: int = 0
+    archives: list[ArchiveOutcome] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         by_status = Counter(o.status for o in self.outcomes)
@@ -51,8 +66,11 @@ class IngestResult:
             "files_duplicate": by_status["duplicate"],
             "files_filtered": by_status["filtered"],
             "files_quarantined": by_status["quarantined"],
+            "archives_expanded": len(self.archives),
+            "archive_members": sum(a.members for a in self.archives),
             "records_out": len(self.records),
             "records_duplicate": self.duplicate_records,
+            "records_near_duplicate": self.near_duplicate_records,
             "records_filtered": sum(self.filtered.values()),
         }
 
@@ -63,98 +81,131 @@ def discover(sources: Sequence[Path]) -> list[InputFile]:
     for source in sources:
         if not source.exists():
             raise ApplianceError(f"source {source} does not exist; give files or folders to ingest")
-        if source.is_file():
+        if not source.is_dir():
             found.setdefault(source.resolve(), InputFile(source, source.name))
             continue
-        for path in sorted(p for p in source.rglob("*") if p.is_file() or p.is_symlink()):
-            display = f"{source.name}/{path.relative_to(source).as_posix()}"
-            found.setdefault(path.resolve(), InputFile(path, display))
+        base = source.name or source.resolve().name  # "." names the folder it is
+        for path in sorted(_entries(source)):
+            display = f"{base}/{path.relative_to(source).as_posix()}"
+            # A link is its own input (quarantined); keyed by its target it would hide that file.
+            found.setdefault(path.absolute() if path.is_symlink() else path.resolve(), InputFile(path, display))
     return sorted(found.values(), key=lambda f: f.display)
+
+
+def _entries(folder: Path) -> Iterator[Path]:
+    """Everything under a folder that is an input: files, links (never followed), pipes, unlistable folders."""
+    unlistable: list[Path] = []
+    for root, folders, names in os.walk(folder, onerror=lambda error: unlistable.append(Path(error.filename))):
+        here = Path(root)
+        yield from (here / name for name in folders if (here / name).is_symlink())
+        yield from (here / name for name in names)
+    yield from (path for path in unlistable if path != folder)
+    if folder in unlistable:
+        raise ApplianceError(f"cannot list source folder {folder}; check its permissions")
 
 
 def ingest_files(files: Sequence[InputFile], config: IngestConfig, sensitive_attributes: Sequence[str]) -> IngestResult:
     ctx = ReaderContext(config=config, sensitive_attributes=tuple(sensitive_attributes))
-    result = IngestResult()
-    seen_files: dict[str, str] = {}
-    seen_content: set[str] = set()
-    for item in files:
-        result.outcomes.append(_ingest_one(item, ctx, result, seen_files, seen_content))
-    return result
+    merger = _Merger(config)
+    for work in works_in_order(files, ctx):
+        merger.add(work)
+    merger.finish()
+    return merger.result
 
 
-def _ingest_one(item: InputFile, ctx: ReaderContext, result: IngestResult, seen_files: dict[str, str], seen_content: set[str]) -> FileOutcome:
-    def outcome(status: Status, fmt: str, records: int = 0, reason: str = "") -> FileOutcome:
-        return FileOutcome(item.display, sha, size, fmt, status, records, reason)
-
-    sha, size = "", 0
-    if item.path.is_symlink():
-        return outcome("quarantined", "unknown", reason="symbolic link refused (could point outside the source)")
-    try:
-        data = item.path.read_bytes()
-    except OSError as exc:
-        return outcome("quarantined", "unknown", reason=f"cannot read ({exc.strerror}); check permissions")
-    sha, size = hashlib.sha256(data).hexdigest(), len(data)
-    found = reader_for(item.path)
-    if found is None:
-        return outcome("quarantined", item.path.suffix.lower() or "none", reason=f"unsupported file type '{item.path.suffix or '(none)'}'")
-    fmt, reader = found
-    if size == 0:
-        return outcome("quarantined", fmt, reason="empty file (0 bytes)")
-    if sha in seen_files:
-        return outcome("duplicate", fmt, reason=f"same bytes as {seen_files[sha]}")
-    seen_files[sha] = item.display
-    try:
-        rows = reader(data, ctx)
-    except Unreadable as exc:
-        return outcome("quarantined", fmt, reason=str(exc))
-    kept = 0
-    for row in rows:
-        verdict = _filter(row, ctx.config)
-        if verdict:
-            result.filtered[verdict] += 1
-            continue
-        content = _content_key(row)
-        if content in seen_content:
-            result.duplicate_records += 1
-            continue
-        seen_content.add(content)
-        record = _to_record(row, sha, item.display)
-        result.records.append(record)
-        if row.attributes:
-            result.sidecar.append({"record_id": record.id, "attributes": row.attributes, "label": row.label})
-        kept += 1
-    if kept:
-        return outcome("records", fmt, records=kept)
-    if rows:
-        return outcome("filtered", fmt, reason="every record was filtered or a duplicate")
-    return outcome("quarantined", fmt, reason="no usable content")
+def quarantine_is_fatal(result: IngestResult) -> str | None:
+    """The `--strict` verdict: a one-line message when any input was quarantined, else None."""
+    quarantined = [o for o in result.outcomes if o.status == "quarantined"]
+    if not quarantined:
+        return None
+    first = quarantined[0]
+    return f"{len(quarantined)} input(s) quarantined (first: {first.path}: {first.reason}); fix or remove them, or run without --strict"
 
 
-def _filter(row: ParsedRow, config: IngestConfig) -> str:
-    texts = [m.content for m in row.messages] if row.messages else [row.text or ""]
-    joined = "".join(texts)
-    if not joined.strip():
-        return "empty"
-    if len(joined.strip()) < config.min_chars:
-        return "too_short"
-    return ""
+class _Merger:
+    """Applies, in input order, the checks that depend on what came before."""
 
+    def __init__(self, config: IngestConfig) -> None:
+        self.result = IngestResult()
+        self.seen_files: dict[str, str] = {}
+        self.seen_content: set[bytes] = set()
+        threshold = config.near_duplicate_threshold
+        self.near = NearDuplicateIndex(threshold) if threshold is not None else None
+        self.skipped_archives: set[str] = set()
+        self.members: Counter = Counter()
 
-def _content_key(row: ParsedRow) -> str:
-    """Exact-duplicate key: NFKC-normalised, whitespace-collapsed content plus label."""
-    parts = [f"{m.role}:{m.content}" for m in row.messages] if row.messages else [row.text or ""]
-    normal = " ".join(unicodedata.normalize("NFKC", "\n".join(parts)).split())
-    return hashlib.sha256(f"{normal}\x00{row.label}".encode()).hexdigest()
+    def add(self, work: FileWork) -> None:
+        if work.container:
+            if work.container in self.skipped_archives:
+                return
+            self.members[work.container] += 1
+        if work.expanded:
+            if work.sha256 in self.seen_files:
+                self._outcome(work, "duplicate", reason=f"same bytes as {self.seen_files[work.sha256]}")
+                self.skipped_archives.add(work.display)
+            else:
+                self.seen_files[work.sha256] = work.display
+                self.result.archives.append(ArchiveOutcome(work.display, work.sha256, work.bytes, work.format, 0))
+            return
+        if work.early:
+            self._outcome(work, "quarantined", reason=work.early)
+        elif work.sha256 in self.seen_files:
+            self._outcome(work, "duplicate", reason=f"same bytes as {self.seen_files[work.sha256]}")
+        else:
+            self.seen_files[work.sha256] = work.display
+            self._read(work)
 
+    def finish(self) -> None:
+        self.result.archives = [ArchiveOutcome(a.path, a.sha256, a.bytes, a.format, self.members[a.path]) for a in self.result.archives]
 
-def _to_record(row: ParsedRow, sha: str, display: str) -> Record:
-    return Record(
-        id=record_id(sha, row.location),
-        kind=row.kind,  # type: ignore[arg-type]
-        source=Source(path=display, sha256=sha, location=row.location),
-        text=row.text,
-        messages=row.messages,
-        label=row.label,
-        subject_id=row.subject_id,
-        metadata=row.metadata,
-    )
+    def _outcome(self, work: FileWork, status: Status, records: int = 0, reason: str = "") -> None:
+        self.result.outcomes.append(FileOutcome(work.display, work.sha256, work.bytes, work.format, status, records, reason))
+
+    def _read(self, work: FileWork) -> None:
+        result = self.result
+        marks = len(result.records), len(result.sidecar), len(self.near or ())
+        duplicates = near_duplicates = 0
+        failure = work.failure
+        try:
+            for item in work.rows:
+                if item.content_key in self.seen_content:
+                    duplicates += 1
+                    continue
+                if self.near is not None:
+                    label = item.record.label or ""
+                    signature = item.signature or minhash(joined_text(item.record))
+                    if self.near.is_near_duplicate(signature, label):
+                        near_duplicates += 1
+                        continue
+                    self.near.add(signature, label)
+                self.seen_content.add(item.content_key)
+                result.records.append(item.record)
+                if item.sidecar is not None:
+                    result.sidecar.append(item.sidecar)
+        except Unreadable as exc:
+            failure = str(exc)
+        except Exception as exc:  # a streamed file's reader failing half-way: same rule as in a worker
+            failure = reader_failure(exc)
+        if failure:
+            self._roll_back(*marks)
+            self._outcome(work, "quarantined", reason=failure)
+            return
+        kept = len(result.records) - marks[0]
+        result.filtered.update(work.filtered)
+        result.duplicate_records += duplicates
+        result.near_duplicate_records += near_duplicates
+        if kept:
+            self._outcome(work, "records", records=kept)
+        elif work.parsed:
+            self._outcome(work, "filtered", reason="every record was filtered or a duplicate")
+        else:
+            self._outcome(work, "quarantined", reason="no usable content")
+
+    def _roll_back(self, records: int, sidecar: int, near: int) -> None:
+        """Undo a file that failed half-way: a file gives all its records or none."""
+        for record in self.result.records[records:]:
+            self.seen_content.discard(content_key(record))
+        del self.result.records[records:]
+        del self.result.sidecar[sidecar:]
+        if self.near is not None:
+            self.near.truncate(near)

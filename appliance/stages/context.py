@@ -20,6 +20,8 @@ class StageContext:
     config: RunConfig
     echo: Callable[[str], None] = print
     sources: tuple[Path, ...] = ()
+    # --strict: any quarantined input stops the run after ingest has recorded what it found.
+    strict: bool = False
 
 
 @dataclass

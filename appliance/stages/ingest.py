@@ -8,7 +8,7 @@ from typing import Any
 
 from appliance.errors import ApplianceError
 from appliance.files import sha256_file, write_jsonl
-from appliance.ingest import discover, ingest_files
+from appliance.ingest import quarantine_is_fatal, discover, ingest_files
 from appliance.records import FileEntry
 from appliance.stages.context import StageContext, StageOutput
 from appliance.vault import write_sealed_jsonl
@@ -20,11 +20,17 @@ SIDECAR = "sidecar.jsonl.enc"
 def input_entries(ctx: StageContext) -> list[FileEntry]:
     if not ctx.sources:
         raise ApplianceError("ingest needs SOURCES: files or folders to read, e.g. `appliance ingest data/ --run runs/r1`")
-    return [FileEntry(path=f.display, sha256=sha256_file(f.path), bytes=f.path.stat().st_size) for f in discover(ctx.sources) if not f.path.is_symlink()]
+    # Links and special files are quarantined by ingest, never opened: a pipe would block here.
+    files = [f for f in discover(ctx.sources) if f.path.is_file() and not f.path.is_symlink()]
+    return [FileEntry(path=f.display, sha256=sha256_file(f.path), bytes=f.path.stat().st_size) for f in files]
+
+
+# How the work is spread over processes never changes the output, so it is not part of the fingerprint.
+EXECUTION_ONLY = {"workers", "stream_above_bytes"}
 
 
 def params(ctx: StageContext) -> dict[str, Any]:
-    return {"ingest": ctx.config.ingest.model_dump(), "sensitive_attributes": list(ctx.policy.fairness.sensitive_attributes)}
+    return {"ingest": ctx.config.ingest.model_dump(exclude=EXECUTION_ONLY), "sensitive_attributes": list(ctx.policy.fairness.sensitive_attributes)}
 
 
 def execute(ctx: StageContext) -> StageOutput:
@@ -46,6 +52,10 @@ def execute(ctx: StageContext) -> StageOutput:
         "records_by_kind": dict(Counter(r.kind for r in result.records)),
         "filtered_by_reason": dict(result.filtered),
         "quarantined": [{"path": o.path, "reason": o.reason} for o in result.outcomes if o.status == "quarantined"],
+        # What `--strict` reports; kept in the record so a skipped re-run is judged the same way.
+        "strict_verdict": quarantine_is_fatal(result),
+        # Archives read in place: each member has its own outcome, the archive itself none.
+        "archives": [asdict(a) for a in result.archives],
         "sidecar_rows": len(result.sidecar),
         "sensitive_attributes_found": sorted({a for row in result.sidecar for a in row["attributes"]}),
     }
@@ -58,6 +68,9 @@ def _print_summary(ctx: StageContext, counts: dict[str, int], summary: dict[str,
     echo(f"  {'files in':<22}{counts['files_in']:>7}")
     for key, label in (("files_with_records", "with records"), ("files_duplicate", "duplicate files"), ("files_filtered", "filtered"), ("files_quarantined", "quarantined")):
         echo(f"  {label:<22}{counts[key]:>7}")
-    echo(f"  {'records out':<22}{counts['records_out']:>7}  (duplicates removed {counts['records_duplicate']}, filtered {counts['records_filtered']})")
+    if counts["archives_expanded"]:
+        echo(f"  {'archives read':<22}{counts['archives_expanded']:>7}  ({counts['archive_members']} members, each counted above)")
+    removed = f"duplicates removed {counts['records_duplicate']}, near-duplicates {counts['records_near_duplicate']}, filtered {counts['records_filtered']}"
+    echo(f"  {'records out':<22}{counts['records_out']:>7}  ({removed})")
     for item in summary["quarantined"]:
         echo(f"  quarantined {item['path']}: {item['reason']}")
