@@ -67,6 +67,18 @@ class TrainConfig(Strict):
     accountant: Literal["prv", "rdp"] = "prv"
 
 
+class AuditConfig(Strict):
+    """Model-based audits run after training (privacy attacks, counterfactual probes)."""
+
+    # Synthetic secrets inserted into the training split to measure memorisation (exposure); 0 = off.
+    canaries: int = Field(default=0, ge=0, le=100)
+    canary_repeats: int = Field(default=1, ge=1, le=100)
+    membership_inference: bool = True
+    # Training-record prefixes given to the model to see whether it regurgitates PII; 0 = off.
+    regurgitation_samples: int = Field(default=0, ge=0, le=500)
+    counterfactual_probe: bool = True
+
+
 class EvaluateConfig(Strict):
     max_records: int = Field(default=200, ge=1)
 
@@ -76,6 +88,7 @@ class RunConfig(Strict):
     ingest: IngestConfig = IngestConfig()
     train: TrainConfig = TrainConfig()
     evaluate: EvaluateConfig = EvaluateConfig()
+    audit: AuditConfig = AuditConfig()
 
 
 def load_config(path: Path | None, overrides: dict[str, dict[str, Any]] | None = None) -> RunConfig:
