@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +54,8 @@ def main() -> None:
     """
     offline.install_network_guard()
     offline.quiet_library_warnings()
+    # Everything this process writes (library files too: adapters, tokenizers) is private to its owner.
+    os.umask(0o077)
 
 
 def policy_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -142,7 +145,47 @@ def _stage_command(name: str, doc: str, example: str, with_sources: bool = False
 _stage_command("ingest", "Read files, folders and archives into records; every input is accounted for.\n\n    Formats: txt, md, html, pdf, docx, csv, tsv, json, jsonl (chat `messages`, prompt/completion, text),\n    eml, mbox, vtt, srt, zip and tar. Unusable files are quarantined with a one-line reason.\n\n    Raw records are sealed (encrypted) in the vault outside the run directory.", "appliance ingest exports/ notes.csv --run runs/r1", with_sources=True)
 _stage_command("scrub", "Redact PII with Presidio and the policy's operators, then re-scan the result for leaks.", "appliance scrub --run runs/r1 --policy hipaa")
 _stage_command("audit", "Audit the scrubbed data before training: group representation and outcome rates, and the privacy plan.", "appliance audit --run runs/r1")
-_stage_command("train", "Fine-tune a LoRA adapter on the training split; --dp trains with Opacus DP-SGD.", "appliance train --run runs/r1 --dp --epsilon 8 --max-steps 60", with_training=True)
+
+
+@main.command(name="train")
+@click.option("--run", "run_dir", required=True, type=RUN_DIR, help="The run directory.")
+@policy_option
+@config_option
+@click.option("--force", is_flag=True, help="Re-run even if inputs, parameters and policy are unchanged.")
+@training_options
+@click.option("--resume", is_flag=True, help="Continue from the latest checkpoint in RUN/train/checkpoints (same steps, metrics and epsilon).")
+@click.option("--show-masking", type=click.IntRange(min=1), metavar="N", help="Print N encoded training records with trained tokens in [[ ]], then exit without training.")
+@user_errors
+def train(run_dir: Path, policy: str | None, config_file: Path | None, force: bool, base_model: str | None, dp: bool | None, epsilon: float | None, max_steps: int | None, resume: bool, show_masking: int | None) -> None:
+    """Fine-tune a LoRA adapter on the training split; --dp trains with Opacus DP-SGD.
+
+    \b
+    Examples:
+      appliance train --run runs/r1 --dp --epsilon 8 --max-steps 60
+      appliance train --run runs/r1 --resume
+      appliance train --run runs/r1 --show-masking 3
+    """
+    from appliance.evidence import sign_run
+    from appliance.pipeline import open_context, run_stage
+
+    overrides = train_overrides(base_model, dp, epsilon, max_steps)
+    overrides["train"]["resume"] = resume  # never inherited from an earlier invocation
+    if show_masking is not None:
+        from appliance.stages.train import show_masking as render
+
+        ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, echo=click.echo, create=False)
+        for block in render(ctx, show_masking):
+            click.echo(block)
+        return
+    ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, echo=click.echo, create=False)
+    with ctx.run.lock():
+        try:
+            # A resumed run must run even though its fingerprint matches the interrupted one.
+            run_stage("train", ctx, force=force or resume)
+        finally:
+            sign_run(ctx.run)
+
+
 _stage_command("evaluate", "Held-out loss and perplexity, base model vs adapter, and per-group model fairness.", "appliance evaluate --run runs/r1")
 _stage_command("report", "Check every gate against the policy and write report/report.html and report/report.json.", "appliance report --run runs/r1")
 
