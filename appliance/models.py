@@ -126,6 +126,9 @@ def convert_gguf(spec: ModelSpec, target: Path) -> None:
     """Dequantise the packaged GGUF into a float32 safetensors folder (atomically)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
     gguf = installed_source(spec)
     verify_source(spec)
