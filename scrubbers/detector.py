@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterator, Sequence
 
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
 from appliance.records import Finding
+from scrubbers.address_block import extend_addresses
 from scrubbers.merge import merge_findings
 from scrubbers.nlp import LANGUAGE
+from scrubbers.transcript import normalise_for_detection
 
 DEFAULT_BATCH_SIZE = 64
 # spaCy refuses texts over nlp.max_length (1,000,000) and its memory grows with length, so
@@ -41,9 +44,13 @@ class Detector:
         if not self.entities:
             return found
         pieces = [(index, offset, chunk) for index, text in enumerate(texts) for offset, chunk in split_text(text, MAX_CHUNK_CHARACTERS)]
+        # Spoken digits, spoken emails and zero-width characters are rewritten for detection;
+        # findings are mapped back to the original characters (see scrubbers.transcript).
+        normalised = [normalise_for_detection(chunk) for _, _, chunk in pieces]
+        analysed = [norm.text if norm else chunk for norm, (_, _, chunk) in zip(normalised, pieces, strict=True)]
         # nlp.pipe over the whole batch is several times faster than one spaCy call per text.
-        processed = self.analyzer.nlp_engine.process_batch([chunk for _, _, chunk in pieces], LANGUAGE, batch_size=self.batch_size)
-        for (index, offset, chunk), (_, nlp_artifacts) in zip(pieces, processed, strict=True):
+        processed = self.analyzer.nlp_engine.process_batch(analysed, LANGUAGE, batch_size=self.batch_size)
+        for (index, offset, _), norm, chunk, (_, nlp_artifacts) in zip(pieces, normalised, analysed, processed, strict=True):
             results = self.analyzer.analyze(
                 text=chunk,
                 language=LANGUAGE,
@@ -52,8 +59,11 @@ class Detector:
                 score_threshold=self.score_threshold,
                 allow_list=self.allow_list or None,
             )
-            found[index].extend(_to_finding(result, chunk, offset) for result in results)
-        return [merge_findings(findings, text) for findings, text in zip(found, texts, strict=True)]
+            for result in results:
+                finding = _to_finding(result, chunk, 0)
+                start, end = norm.original_span(finding.start, finding.end) if norm else (finding.start, finding.end)
+                found[index].append(dataclasses.replace(finding, start=start + offset, end=end + offset))
+        return [merge_findings(extend_addresses(findings, text), text) for findings, text in zip(found, texts, strict=True)]
 
 
 def split_text(text: str, limit: int) -> Iterator[tuple[int, str]]:

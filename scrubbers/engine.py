@@ -85,7 +85,8 @@ class Scrubber:
                 reason = f"contains {', '.join(dropped)} (policy operator drop_record)"
                 yield ScrubOutcome(None, findings, reason, record.id)
                 continue
-            texts = {name: redact(text, per_field[name], self.policy.entities, self._salt) for name, text in fields}
+            subject = record.subject_id or record.id
+            texts = {name: redact(text, per_field[name], self.policy.entities, self._salt, subject) for name, text in fields}
             yield ScrubOutcome(rewrite_record(record, texts), findings, None, record.id)
 
     def _field_findings(self, name: str, text: str, found: list[Finding]) -> list[Finding]:
@@ -97,7 +98,7 @@ class Scrubber:
 
 
 def _check_operators(policy: Policy, salt: bytes) -> None:
-    hashed = sorted(name for name, rule in policy.entities.items() if rule.operator == "hash")
+    hashed = sorted(name for name, rule in policy.entities.items() if rule.operator in ("hash", "pseudonym"))
     if hashed and not salt:
         raise ScrubberConfigError(
             f"policy '{policy.name}' hashes {', '.join(hashed)} but no salt was given; "

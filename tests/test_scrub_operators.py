@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import typing
+
 import pytest
 
 from appliance.records import Finding
 from policies.schema import EntityRule
 from scrubbers.operators import DROP_RECORD, OPERATORS, hash_token, mask, replace
+from policies.schema import OperatorName
 from scrubbers.redact import redact
 
 SALT = b"test-salt-0123456789abcdef012345"
 
 
 def test_registry_names_match_the_policy_schema() -> None:
-    assert set(OPERATORS) | {DROP_RECORD} == {"replace", "mask", "hash", "drop_record"}
+    assert set(OPERATORS) | {DROP_RECORD} == {"replace", "mask", "hash", "pseudonym", "drop_record"}
+    assert set(OPERATORS) | {DROP_RECORD} == set(typing.get_args(OperatorName))
 
 
 def test_replace_gives_the_typed_placeholder() -> None:

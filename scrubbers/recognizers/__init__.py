@@ -8,9 +8,16 @@ from scrubbers.recognizers.account_number import AccountNumberRecognizer
 from scrubbers.recognizers.age_over_89 import AgeOver89Recognizer
 from scrubbers.recognizers.date_of_birth import DateOfBirthRecognizer
 from scrubbers.recognizers.email_address import EmailAddressRecognizer
+from scrubbers.recognizers.given_name import GivenNameRecognizer
+from scrubbers.recognizers.international_phone import InternationalPhoneRecognizer
+from scrubbers.recognizers.international_street import InternationalStreetRecognizer
+from scrubbers.recognizers.luhn_card import LuhnCardRecognizer
 from scrubbers.recognizers.medical_record_number import MedicalRecordNumberRecognizer
+from scrubbers.recognizers.military_address import MilitaryAddressRecognizer
 from scrubbers.recognizers.name_phrase import NamePhraseRecognizer
+from scrubbers.recognizers.place_name import PlaceNameRecognizer
 from scrubbers.recognizers.policy import policy_recognizers
+from scrubbers.recognizers.postal_code import PostalCodeRecognizer
 from scrubbers.recognizers.street_address import StreetAddressRecognizer
 from scrubbers.recognizers.titled_name import TitledNameRecognizer
 from scrubbers.recognizers.us_phone import UsPhoneRecognizer
@@ -24,8 +31,15 @@ def custom_recognizers() -> list[EntityRecognizer]:
         AgeOver89Recognizer(),
         DateOfBirthRecognizer(),
         EmailAddressRecognizer(),
+        GivenNameRecognizer(),
+        InternationalPhoneRecognizer(),
+        InternationalStreetRecognizer(),
+        LuhnCardRecognizer(),
         MedicalRecordNumberRecognizer(),
+        MilitaryAddressRecognizer(),
         NamePhraseRecognizer(),
+        PlaceNameRecognizer(),
+        PostalCodeRecognizer(),
         StreetAddressRecognizer(),
         TitledNameRecognizer(),
         UsPhoneRecognizer(),
@@ -39,8 +53,15 @@ __all__ = [
     "DashedSsnRecognizer",
     "DateOfBirthRecognizer",
     "EmailAddressRecognizer",
+    "GivenNameRecognizer",
+    "InternationalPhoneRecognizer",
+    "InternationalStreetRecognizer",
+    "LuhnCardRecognizer",
     "MedicalRecordNumberRecognizer",
+    "MilitaryAddressRecognizer",
     "NamePhraseRecognizer",
+    "PlaceNameRecognizer",
+    "PostalCodeRecognizer",
     "StreetAddressRecognizer",
     "TitledNameRecognizer",
     "UsPhoneRecognizer",

@@ -11,7 +11,7 @@ from presidio_analyzer import Pattern, PatternRecognizer
 PHONE = (
     r"(?<![\w+.-])(?:\+1[ .-]?|1[ .-])?"
     r"(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}"
-    r"(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w-]|\.\d)"
+    r"(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w|[-.]\d)"
 )
 
 

@@ -1,0 +1,81 @@
+"""Scrub or detect across processes: order-preserving batches, a bounded number in flight.
+
+Each worker builds its own Scrubber once (spaCy and Presidio are loaded per process), then
+receives batches of records; results come back in input order. At most `workers * 2`
+batches are in flight, so memory stays bounded however long the input stream is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from typing import Any
+
+from appliance.records import Finding, Record
+from policies.schema import Policy
+
+_scrubber: Any = None  # the worker process's Scrubber
+
+
+def _start_worker(policy: Policy, salt: bytes, batch_size: int) -> None:
+    global _scrubber
+    import appliance  # noqa: F401  (offline switches in the child too)
+    from scrubbers.engine import Scrubber
+
+    _scrubber = Scrubber(policy, salt=salt, batch_size=batch_size)
+
+
+def _detect_batch(texts: list[str]) -> list[list[Finding]]:
+    return _scrubber.detect(texts)
+
+
+def _scrub_batch(records: list[Record]) -> list[Any]:
+    return list(_scrubber.scrub(records))
+
+
+def _ordered(pool: ProcessPoolExecutor | None, function: Callable[[list[Any]], list[Any]], items: Iterable[Any], batch_size: int, in_flight: int) -> Iterator[Any]:
+    iterator = iter(items)
+    if pool is None:
+        while batch := list(islice(iterator, batch_size)):
+            yield from function(batch)
+        return
+    pending: deque[Future[list[Any]]] = deque()
+    while True:
+        while len(pending) < in_flight and (batch := list(islice(iterator, batch_size))):
+            pending.append(pool.submit(function, batch))
+        if not pending:
+            return
+        yield from pending.popleft().result()
+
+
+@contextlib.contextmanager
+def _pool(policy: Policy, salt: bytes, workers: int, batch_size: int) -> Iterator[ProcessPoolExecutor | None]:
+    if workers <= 1:
+        _start_worker(policy, salt, batch_size)
+        yield None
+        return
+    import multiprocessing
+
+    # forkserver: a fresh interpreter per worker, never a fork of a process holding threads.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(policy, salt, batch_size)) as pool:
+        yield pool
+
+
+@contextlib.contextmanager
+def parallel_detect(policy: Policy, *, workers: int = 1, batch_size: int = 64) -> Iterator[Callable[[Sequence[str]], Iterator[list[Finding]]]]:
+    """A function texts -> findings per text (in order), backed by `workers` processes."""
+    from scrubbers.detect_file import DETECTION_ONLY_SALT
+
+    with _pool(policy, DETECTION_ONLY_SALT, workers, batch_size) as pool:
+        yield lambda texts: _ordered(pool, _detect_batch, texts, batch_size, workers * 2)
+
+
+@contextlib.contextmanager
+def parallel_scrub(policy: Policy, salt: bytes, *, workers: int = 1, batch_size: int = 64) -> Iterator[Callable[[Iterable[Record]], Iterator[Any]]]:
+    """A function records -> ScrubOutcome per record (in order), backed by `workers` processes."""
+    with _pool(policy, salt, workers, batch_size) as pool:
+        yield lambda records: _ordered(pool, _scrub_batch, records, batch_size, workers * 2)

@@ -1,0 +1,31 @@
+"""PHONE_NUMBER: phone numbers in the many national layouts libphonenumber's region list misses.
+
+Digit groups like "699 956 915", "(37) 788-063" or "+44 7700 921916" are too common in
+other roles (amounts, ids) to trust on shape alone, so the bare shape scores below the
+policy threshold and a phone word nearby ("call", "phone", "tel") lifts it over. A
+leading "+" country code is evidence enough on its own.
+"""
+
+from __future__ import annotations
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+# 2-5 groups of 2-4 digits (the first optionally in brackets), 7-15 digits in total.
+GROUPED = r"(?<![\w+.,/-])(?:\(\d{1,4}\)[ .-]?|\d{2,4}[ .-])(?:\d{2,4}[ .-]){0,3}\d{2,4}(?!\w|[-.,/]\d)"
+# "+1" numbers are left to UsPhoneRecognizer: two recognizers scoring one span equally would let
+# Presidio's de-duplication pick the reported recognizer by set order.
+INTERNATIONAL = r"(?<![\w+])\+(?!1[ .(-]*\d{3}\b)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{2,5}(?:[ .-]?\d{2,5}){1,4}(?!\w|[-.]\d)"
+
+
+class InternationalPhoneRecognizer(PatternRecognizer):
+    """Grouped digits with a phone word nearby, or anything written with a +country code."""
+
+    PATTERNS = [Pattern("international +code", INTERNATIONAL, 0.6), Pattern("grouped digits", GROUPED, 0.2)]
+    CONTEXT = ["phone", "call", "called", "calling", "cell", "mobile", "tel", "telephone", "fax", "number", "text", "reach", "contact", "dial", "whatsapp", "office", "home", "work", "answering", "ring"]
+
+    def __init__(self) -> None:
+        super().__init__(supported_entity="PHONE_NUMBER", patterns=self.PATTERNS, context=self.CONTEXT)
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        digits = sum(character.isdigit() for character in pattern_text)
+        return None if 7 <= digits <= 15 else False
