@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import shutil
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from appliance.stages.scrub import SCRUBBED
 
 SPLIT = "train/split.json"
 ADAPTER = "train/adapter"
+CHECKPOINTS = "train/checkpoints"
 
 
 def input_entries(ctx: StageContext) -> list[FileEntry]:
@@ -27,7 +29,21 @@ def input_entries(ctx: StageContext) -> list[FileEntry]:
 
 def params(ctx: StageContext) -> dict[str, Any]:
     base = resolve_base_model(ctx.config.train.base_model)
-    return {"train": ctx.config.train.model_dump(mode="json"), "base_model_sha256": base.sha256, "task": ctx.config.task}
+    # `resume` says how to get there, not what is trained: a resumed run is the same run.
+    audit = ctx.config.audit
+    return {
+        "train": ctx.config.train.model_dump(mode="json", exclude={"resume"}),
+        "base_model_sha256": base.sha256,
+        "task": ctx.config.task,
+        "canaries": {"count": audit.canaries, "repeats": audit.canary_repeats},
+    }
+
+
+def canary_plan(ctx: StageContext) -> dict[str, int] | None:
+    audit = ctx.config.audit
+    if audit.canaries == 0:
+        return None
+    return {"seed": ctx.config.train.seed, "count": audit.canaries, "repeats": audit.canary_repeats}
 
 
 def delta_for(ctx: StageContext, records: int) -> float:
@@ -53,24 +69,34 @@ def execute(ctx: StageContext) -> StageOutput:
     write_json(split_path, {"train": [r.id for r in train_records], "validation": [r.id for r in held_out], "fraction": config.validation_fraction, "unit": "subject_id, else record id"})
     base = resolve_base_model(config.base_model)
     delta = delta_for(ctx, len(train_records)) if config.dp else None
-    steps: list[dict[str, Any]] = []
+    checkpoints = ctx.run.root / CHECKPOINTS
+    if not config.resume:
+        shutil.rmtree(checkpoints, ignore_errors=True)  # a fresh run must never pick up a stale one
+    canaries = canary_plan(ctx)
+    if canaries:
+        from audits.privacy.canaries import canary_records
 
-    def on_step(metrics: dict[str, Any]) -> None:
-        steps.append(metrics)
-        eps = f"  epsilon {metrics['epsilon']:.2f}" if metrics.get("epsilon") is not None else ""
-        # A Poisson-sampled DP batch can be empty: the step still counts, but has no loss.
-        loss = "   (empty)" if metrics["loss"] is None else f"{metrics['loss']:.4f}"
-        ctx.echo(f"  step {metrics['step']:>4}/{config.max_steps}  loss {loss}  {metrics['tokens_per_s']:.0f} tok/s{eps}")
-
+        # Planted secrets for the exposure audit: trained on, never in split.json or the corpus.
+        train_records = train_records + canary_records(seed=canaries["seed"], count=canaries["count"], repeats=canaries["repeats"])
+    progress = Progress(config.max_steps, ctx.echo)
     started = time.perf_counter()
-    result = train_lora(base.path, train_records, config, ctx.run.root / ADAPTER, delta=delta, on_step=on_step)
+    result = train_lora(
+        base.path, train_records, config, ctx.run.root / ADAPTER, delta=delta, on_step=progress,
+        checkpoint_dir=checkpoints, max_epsilon=ctx.policy.privacy.max_epsilon if config.dp else None,
+    )
     duration = time.perf_counter() - started
     metrics_path = folder / "metrics.jsonl"
-    write_jsonl(metrics_path, steps)
+    write_jsonl(metrics_path, result.history)
+    shutil.rmtree(checkpoints, ignore_errors=True)  # finished: nothing left to resume
+    if result.resumed_from:
+        ctx.echo(f"  resumed from the checkpoint at step {result.resumed_from}")
+    if result.stopped_early:
+        ctx.echo(f"  stopped after step {result.steps} of {config.max_steps}: the next step would exceed the policy's epsilon")
     if result.dp and result.dp["epsilon"] > ctx.policy.privacy.max_epsilon:
         raise ApplianceError(f"training spent epsilon {result.dp['epsilon']:.2f}, above the policy maximum {ctx.policy.privacy.max_epsilon}")
     adapter_files = sorted(p for p in (ctx.run.root / ADAPTER).rglob("*") if p.is_file())
     summary = {
+        "canaries": canaries,
         "base_model": {"name": base.name, "sha256": base.sha256, "origin": base.origin},
         "method": "LoRA",
         "hyperparameters": config.model_dump(mode="json"),
@@ -79,6 +105,8 @@ def execute(ctx: StageContext) -> StageOutput:
         "first_loss": result.first_loss,
         "last_loss": result.last_loss,
         "steps": result.steps,
+        "resumed_from_step": result.resumed_from,
+        "stopped_early": result.stopped_early,
         "dp": result.dp,
         "duration_s": round(duration, 2),
         "hardware": {"device": "cuda" if torch.cuda.is_available() else "cpu", "threads": torch.get_num_threads(), "machine": platform.machine()},
@@ -90,3 +118,50 @@ def execute(ctx: StageContext) -> StageOutput:
         counts={"train_records": len(train_records), "validation_records": len(held_out), "steps": result.steps},
         summary=summary,
     )
+
+
+class Progress:
+    """The terminal line per step: loss, real tokens per second, epsilon under DP, and the ETA."""
+
+    def __init__(self, max_steps: int, echo):
+        self.max_steps, self.echo = max_steps, echo
+        self.started = time.perf_counter()
+        self.first_step: int | None = None
+
+    def __call__(self, metrics: dict[str, Any]) -> None:
+        step = metrics["step"]
+        if self.first_step is None:  # a resumed run's ETA counts only this session's steps
+            self.first_step, self.started = step - 1, time.perf_counter() - 1e-9
+        per_step = (time.perf_counter() - self.started) / (step - self.first_step)
+        eta = per_step * (self.max_steps - step)
+        eps = f"  epsilon {metrics['epsilon']:.2f}" if metrics.get("epsilon") is not None else ""
+        # A Poisson-sampled DP batch can be empty: the step still counts, but has no loss.
+        loss = "   (empty)" if metrics["loss"] is None else f"{metrics['loss']:.4f}"
+        self.echo(f"  step {step:>4}/{self.max_steps}  loss {loss}  {metrics['tokens_per_s']:.0f} tok/s{eps}  ETA {format_duration(eta)}")
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+def show_masking(ctx: StageContext, count: int) -> list[str]:
+    """The first `count` training records as the model sees them, trained spans in [[ ]].
+
+    For a person checking the loss mask before training; prints scrubbed text only, logs nothing.
+    """
+    from appliance.train.data import IGNORE, encode_record, render_masking
+    from appliance.train.lm import load_tokenizer
+
+    config = ctx.config.train
+    records = [Record.from_json(row) for row in read_jsonl(ctx.run.root / SCRUBBED)]
+    train_records, _ = split_records(records, config.validation_fraction, config.seed)
+    tokenizer = load_tokenizer(resolve_base_model(config.base_model).path)
+    shown = []
+    for record in train_records:
+        if len(shown) >= count:
+            break
+        example = encode_record(record, tokenizer, config.max_seq_len, assistant_turns=config.assistant_turns)
+        if example is not None:
+            shown.append(f"--- record {record.id} ({len(example.input_ids)} tokens, {sum(label != IGNORE for label in example.labels)} trained)\n{render_masking(example, tokenizer)}")
+    return shown

@@ -35,10 +35,13 @@ def label_messages(text: str, label: str) -> tuple[Message, ...]:
     return (Message("user", label_prompt(text)), Message("assistant", label))
 
 
-def encode_record(record: Record, tokenizer, max_len: int) -> Example | None:
-    """Token ids and labels for one record, truncated to max_len; None when nothing is left to learn."""
+def encode_record(record: Record, tokenizer, max_len: int, *, assistant_turns: str = "all") -> Example | None:
+    """Token ids and labels for one record, truncated to max_len; None when nothing is left to learn.
+
+    assistant_turns="last" trains only a conversation's final assistant turn (the earlier ones are context).
+    """
     if record.messages is not None:
-        example = encode_messages(record.messages, tokenizer)
+        example = encode_messages(record.messages, tokenizer, assistant_turns=assistant_turns)
     elif record.label is not None:
         example = encode_labelled(record.text or "", record.label, tokenizer, max_len)
     else:
@@ -88,7 +91,7 @@ def render(messages: Sequence[Message], tokenizer, *, add_generation_prompt: boo
     )
 
 
-def encode_messages(messages: Sequence[Message], tokenizer) -> Example:
+def encode_messages(messages: Sequence[Message], tokenizer, *, assistant_turns: str = "all") -> Example:
     """Render with the tokenizer's chat template; label the assistant turns only.
 
     Each assistant turn's span is found by rendering prefixes of the conversation: the
@@ -112,6 +115,8 @@ def encode_messages(messages: Sequence[Message], tokenizer) -> Example:
             )
         spans.append((len(before), len(through)))
 
+    if assistant_turns == "last":
+        spans = spans[-1:]
     encoded = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True)
     input_ids = encoded.input_ids
     labels = [IGNORE] * len(input_ids)
@@ -128,9 +133,9 @@ def stop_after_end_of_turn(positions: list[int], input_ids: list[int], eos_id: i
     return positions[: ends[-1] + 1] if ends else positions
 
 
-def encode_records(records: Sequence[Record], tokenizer, max_len: int) -> list[Example]:
+def encode_records(records: Sequence[Record], tokenizer, max_len: int, *, assistant_turns: str = "all") -> list[Example]:
     """Every record that still has something to learn after truncation (order kept)."""
-    examples = (encode_record(record, tokenizer, max_len) for record in records)
+    examples = (encode_record(record, tokenizer, max_len, assistant_turns=assistant_turns) for record in records)
     return [example for example in examples if example is not None]
 
 
@@ -186,3 +191,64 @@ def trimmed_collate(items: Sequence[tuple[torch.Tensor, ...]]) -> dict[str, torc
     input_ids, attention_mask, labels = (torch.stack(column) for column in zip(*items, strict=True))
     width = int(attention_mask.sum(dim=1).max())
     return {"input_ids": input_ids[:, :width], "attention_mask": attention_mask[:, :width], "labels": labels[:, :width]}
+
+
+class LengthGroupedLoader:
+    """Endless length-grouped batches that can say where they are and continue from there.
+
+    The state is the shuffling RNG as it was when the current epoch began, plus the position in
+    that epoch: replaying the epoch's shuffle from that state rebuilds the same batches.
+    """
+
+    def __init__(self, examples: Sequence[Example], *, batch_size: int, pad_id: int, seed: int):
+        self.examples, self.batch_size, self.pad_id = examples, batch_size, pad_id
+        self.rng = random.Random(seed)
+        self.epoch, self.position = 0, 0
+        self._start_epoch()
+
+    def _start_epoch(self) -> None:
+        self.epoch_rng_state = self.rng.getstate()
+        self.batches = length_grouped_batches([len(e.input_ids) for e in self.examples], self.batch_size, self.rng)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> dict[str, torch.Tensor]:
+        if self.position >= len(self.batches):
+            self.epoch, self.position = self.epoch + 1, 0
+            self._start_epoch()
+        batch = self.batches[self.position]
+        self.position += 1
+        return collate([self.examples[i] for i in batch], self.pad_id)
+
+    def state_dict(self) -> dict:
+        version, internal, gauss = self.epoch_rng_state
+        return {"epoch": self.epoch, "position": self.position, "rng": [version, list(internal), gauss]}
+
+    def load_state_dict(self, state: dict) -> None:
+        version, internal, gauss = state["rng"]
+        self.rng.setstate((version, tuple(internal), gauss))
+        self._start_epoch()
+        self.epoch, self.position = state["epoch"], state["position"]
+
+
+def render_masking(example: Example, tokenizer, *, open_mark: str = "[[", close_mark: str = "]]") -> str:
+    """The example's text with each span that carries the loss wrapped in [[ ]], for a human to check.
+
+    Example: render_masking(encode_record(record, tokenizer, 256), tokenizer)
+    """
+    pieces: list[str] = []
+    run: list[int] = []
+    trained_run = False
+    for token, label in zip(example.input_ids, example.labels, strict=True):
+        trained = label != IGNORE
+        if run and trained != trained_run:
+            text = tokenizer.decode(run)
+            pieces.append(f"{open_mark}{text}{close_mark}" if trained_run else text)
+            run = []
+        run.append(token)
+        trained_run = trained
+    if run:
+        text = tokenizer.decode(run)
+        pieces.append(f"{open_mark}{text}{close_mark}" if trained_run else text)
+    return "".join(pieces)

@@ -6,13 +6,12 @@ then one loop that reads top to bottom. Nothing here logs or raises record text.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-import os
 import random
-import shutil
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -25,7 +24,8 @@ from appliance.config import TrainConfig
 from appliance.errors import ApplianceError
 from appliance.records import Record
 from appliance.train import privacy
-from appliance.train.data import IGNORE, collate, encode_records, length_grouped_batches
+from appliance.train.checkpoint import latest_checkpoint, load_checkpoint, save_adapter, save_checkpoint
+from appliance.train.data import IGNORE, LengthGroupedLoader, encode_records
 from appliance.train.lm import load_causal_lm, load_tokenizer, pick_device
 
 LLAMA_STYLE_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -46,6 +46,11 @@ class TrainResult:
     total_parameters: int
     first_loss: float
     last_loss: float
+    # Every step's metrics, including those before a resume: {step, loss, lr, tokens_per_s[, epsilon]}.
+    history: list[dict[str, Any]]
+    resumed_from: int  # the checkpoint step this run continued from; 0 for a fresh start
+    # Why training ended before max_steps ("privacy budget"), or None.
+    stopped_early: str | None
     # {epsilon, delta, noise_multiplier, sample_rate, accountant, max_grad_norm, steps, privacy_unit}
     dp: dict[str, Any] | None
 
@@ -64,10 +69,15 @@ def lora_targets(model_type: str, configured: Sequence[str] | str | None) -> lis
     return list(DEFAULT_TARGETS.get(model_type, ())) or "all-linear"
 
 
-def build_lora_model(model, *, r: int, alpha: int, dropout: float, target_modules: list[str] | str):
+def build_lora_model(
+    model, *, r: int, alpha: int, dropout: float, target_modules: list[str] | str, rslora: bool = False, dora: bool = False
+):
     from peft import LoraConfig, get_peft_model
 
-    config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=target_modules, task_type="CAUSAL_LM")
+    config = LoraConfig(
+        r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=target_modules, task_type="CAUSAL_LM",
+        use_rslora=rslora, use_dora=dora,
+    )
     return get_peft_model(model, config)
 
 
@@ -88,13 +98,12 @@ def build_scheduler(optimizer, *, warmup_steps: int, max_steps: int) -> torch.op
     return torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, warmup_steps=warmup_steps, max_steps=max_steps))
 
 
-def length_grouped_loader(examples, *, batch_size: int, pad_id: int, seed: int) -> Iterator[dict[str, torch.Tensor]]:
-    """Endless batches of similar-length examples, reshuffled every epoch."""
-    rng = random.Random(seed)
-    lengths = [len(e.input_ids) for e in examples]
-    while True:
-        for batch in length_grouped_batches(lengths, batch_size, rng):
-            yield collate([examples[i] for i in batch], pad_id)
+def run_fingerprint(config: TrainConfig, examples) -> str:
+    """What a checkpoint must share with the run resuming it: settings (except `resume`) and data."""
+    digest = hashlib.sha256(json.dumps(config.model_dump(mode="json", exclude={"resume"}), sort_keys=True).encode())
+    for example in examples:
+        digest.update(json.dumps([example.input_ids, example.labels]).encode())
+    return digest.hexdigest()
 
 
 def per_example_loss(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -129,27 +138,23 @@ def train_step(model, optimizer, batch: dict[str, torch.Tensor], *, clip_norm: f
     return loss.item()
 
 
+def accumulated_step(model, optimizer, batches: Sequence[dict[str, torch.Tensor]], *, clip_norm: float) -> float:
+    """One optimizer step over several micro-batches (gradient accumulation, without DP); the mean loss."""
+    optimizer.zero_grad(set_to_none=True)
+    losses = []
+    for batch in batches:
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+        loss_sums, counts = per_example_loss(logits, batch["labels"])
+        loss = (loss_sums / counts.clamp(min=1)).mean()
+        (loss / len(batches)).backward()
+        losses.append(loss.item())
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+    optimizer.step()
+    return sum(losses) / len(losses)
+
+
 def lora_b_weights(model) -> dict[str, torch.Tensor]:
     return {name: p.detach().clone() for name, p in model.named_parameters() if "lora_B" in name}
-
-
-def save_adapter(model, tokenizer, out_dir: Path) -> None:
-    """Write adapter (safetensors) and tokenizer to a temporary sibling, then swap it into place."""
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        model.save_pretrained(staging, safe_serialization=True, save_embedding_layers=False)
-        tokenizer.save_pretrained(staging)
-        if out_dir.exists():
-            old = staging.with_name(staging.name + ".old")
-            os.replace(out_dir, old)
-            os.replace(staging, out_dir)
-            shutil.rmtree(old)
-        else:
-            os.replace(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 # ---- the recipe -----------------------------------------------------------------------------
@@ -163,8 +168,14 @@ def train_lora(
     *,
     delta: float | None = None,
     on_step: Callable[[dict], None] | None = None,
+    checkpoint_dir: Path | None = None,
+    max_epsilon: float | None = None,
 ) -> TrainResult:
     """Fine-tune a LoRA adapter on `records` for config.max_steps steps and save it to out_dir.
+
+    With checkpoint_dir, a checkpoint is saved there every config.checkpoint_every steps, and
+    config.resume continues from the latest one. Under DP, max_epsilon (the policy's limit) is
+    checked before training and before every step: training stops rather than exceed it.
 
     Example: train_lora(model_dir, records, TrainConfig(max_steps=20), run / "adapter")
     """
@@ -172,13 +183,18 @@ def train_lora(
     seed_everything(config.seed)
     device = pick_device()
     tokenizer = load_tokenizer(model_dir)
-    examples = encode_records(records, tokenizer, config.max_seq_len)
+    examples = encode_records(records, tokenizer, config.max_seq_len, assistant_turns=config.assistant_turns)
     if not examples:
         raise ApplianceError(f"none of the {len(records)} records has a token to train on; check the ingest output")
+    if config.dp and config.gradient_accumulation_steps > 1:
+        raise ApplianceError("gradient accumulation is not supported with DP (Poisson batches are drawn whole); raise batch_size instead")
+    if config.dp and config.use_dora:
+        raise ApplianceError("DoRA cannot train under DP: Opacus has no per-example gradients for its magnitude vector; drop use_dora or dp")
     base = load_causal_lm(model_dir, device)
     targets = lora_targets(base.config.model_type, config.target_modules)
-    model = build_lora_model(
-        base, r=config.lora_r, alpha=config.lora_alpha, dropout=config.lora_dropout, target_modules=targets
+    model = peft_model = build_lora_model(
+        base, r=config.lora_r, alpha=config.lora_alpha, dropout=config.lora_dropout, target_modules=targets,
+        rslora=config.use_rslora, dora=config.use_dora,
     )
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
@@ -192,52 +208,85 @@ def train_lora(
             model, optimizer, examples,
             pad_id=tokenizer.pad_token_id, config=config, delta=delta, steps=config.max_steps, device=device,
         )
+        planned = privacy.epsilon_after(engine.accountant, optimizer, loader, delta=delta, steps=config.max_steps)
+        if max_epsilon is not None and planned > max_epsilon:
+            raise ApplianceError(f"{config.max_steps} steps would spend epsilon {planned:.2f}, above the policy maximum {max_epsilon}; lower --max-steps or --epsilon")
         batches = privacy.poisson_batches(loader)
     else:
-        batches = length_grouped_loader(
-            examples, batch_size=config.batch_size, pad_id=tokenizer.pad_token_id, seed=config.seed
-        )
+        batches = LengthGroupedLoader(examples, batch_size=config.batch_size, pad_id=tokenizer.pad_token_id, seed=config.seed)
     # After make_private: Opacus wraps the optimizer, and the schedule must drive the wrapper.
     scheduler = build_scheduler(optimizer, warmup_steps=config.warmup_steps, max_steps=config.max_steps)
 
+    fingerprint = run_fingerprint(config, examples)
+    history: list[dict[str, Any]] = []
+    start_step = 0
+    latest = latest_checkpoint(checkpoint_dir) if (checkpoint_dir and config.resume) else None
+    if latest is not None:
+        state = load_checkpoint(latest, model=peft_model, optimizer=optimizer, scheduler=scheduler, fingerprint=fingerprint)
+        start_step, history = state["step"], state["metrics"]
+        if config.dp:
+            engine.accountant.history = [tuple(entry) for entry in state["accountant_history"]]
+        else:
+            batches.load_state_dict(state["loader"])
+
+    def checkpoint(step: int) -> None:
+        state = {"fingerprint": fingerprint, "metrics": history}
+        state["accountant_history" if config.dp else "loader"] = engine.accountant.history if config.dp else batches.state_dict()
+        save_checkpoint(checkpoint_dir, step, model=peft_model, optimizer=optimizer, scheduler=scheduler, state=state, keep=config.keep_checkpoints)
+
     # Train.
     model.train()
-    losses: list[float] = []
-    for step in range(1, config.max_steps + 1):
+    stopped_early = None
+    step = start_step
+    for step in range(start_step + 1, config.max_steps + 1):
+        if config.dp:
+            # The accountant's epsilon once this step is taken; stop before, never after, the limit.
+            epsilon = privacy.epsilon_after(engine.accountant, optimizer, loader, delta=delta, steps=1)
+            if max_epsilon is not None and epsilon > max_epsilon:
+                stopped_early, step = "privacy budget", step - 1
+                break
         started = time.perf_counter()
-        batch = {key: value.to(device) for key, value in next(batches).items()}
+        micro = [next(batches) for _ in range(config.gradient_accumulation_steps)]
+        tokens = sum(int(b["attention_mask"].sum()) for b in micro)  # real tokens, not padding
+        micro = [{key: value.to(device) for key, value in b.items()} for b in micro]
         lr = optimizer.param_groups[0]["lr"]
-        loss = train_step(model, optimizer, batch, clip_norm=None if config.dp else config.max_grad_norm)
+        if len(micro) == 1:
+            loss = train_step(model, optimizer, micro[0], clip_norm=None if config.dp else config.max_grad_norm)
+        else:
+            loss = accumulated_step(model, optimizer, micro, clip_norm=config.max_grad_norm)
         scheduler.step()
-        if loss is not None:
-            losses.append(loss)
-
+        seconds = time.perf_counter() - started
+        event = {
+            "step": step,
+            "loss": loss,  # None on an empty DP batch
+            "lr": lr,
+            "tokens": tokens,
+            "tokens_per_s": tokens / seconds,
+        }
+        if config.dp:
+            event["epsilon"] = float(epsilon)
+        history.append(event)
         if on_step is not None:
-            seconds = time.perf_counter() - started
-            event = {
-                "step": step,
-                "loss": loss,  # None on an empty DP batch
-                "lr": lr,
-                "tokens_per_s": float(batch["attention_mask"].sum()) / seconds,
-            }
-            if config.dp:
-                event["epsilon"] = float(engine.get_epsilon(delta))
             on_step(event)
+        if checkpoint_dir and config.checkpoint_every and step % config.checkpoint_every == 0 and step < config.max_steps:
+            checkpoint(step)
 
     # Cleanup: check that LoRA actually learned, then save.
-    if config.dp:
-        model = model._module  # the PeftModel inside Opacus' GradSampleModule
-    final_b = lora_b_weights(model)
-    if not any(not torch.equal(initial_b[name], final_b[name]) for name in initial_b):
+    final_b = lora_b_weights(peft_model)
+    if step > 0 and not any(not torch.equal(initial_b[name], final_b[name]) for name in initial_b):
         raise ApplianceError("training left every LoRA weight unchanged; the adapter would be a no-op")
-    save_adapter(model, tokenizer, out_dir)
+    save_adapter(peft_model, tokenizer, out_dir)
 
+    losses = [event["loss"] for event in history if event["loss"] is not None]
     return TrainResult(
-        steps=config.max_steps,
+        steps=step,
         adapter_dir=Path(out_dir),
         trainable_parameters=trainable,
         total_parameters=total,
         first_loss=losses[0] if losses else math.nan,
         last_loss=losses[-1] if losses else math.nan,
+        history=history,
+        resumed_from=start_step,
+        stopped_early=stopped_early,
         dp=privacy.report(engine, optimizer, loader, config=config, delta=delta) if config.dp else None,
     )

@@ -85,3 +85,17 @@ def report(engine, optimizer, loader, *, config: TrainConfig, delta: float) -> d
         "steps": sum(steps for _, _, steps in engine.accountant.history),
         "privacy_unit": "record",
     }
+
+
+def epsilon_after(accountant, optimizer, loader, *, delta: float, steps: int) -> float:
+    """Epsilon the accountant would report after `steps` more steps at this noise and sample rate."""
+    from opacus.accountants import create_accountant
+
+    mechanism = {"PRVAccountant": "prv", "RDPAccountant": "rdp", "GaussianAccountant": "gdp"}[type(accountant).__name__]
+    future = create_accountant(mechanism)
+    future.history = list(accountant.history)
+    if steps == 1:
+        future.step(noise_multiplier=optimizer.noise_multiplier, sample_rate=loader.sample_rate)
+    else:
+        future.history.append((optimizer.noise_multiplier, loader.sample_rate, steps))
+    return float(future.get_epsilon(delta))
