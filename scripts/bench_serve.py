@@ -1,0 +1,159 @@
+"""Benchmark `appliance serve` over loopback: requests/s, p50/p95 latency and tokens/s, guard on vs off.
+
+The server runs in a child process (one per guard setting); this process sends concurrent
+requests with httpx. Count and time are bounded.
+
+Example:
+    .venv/bin/python scripts/bench_serve.py runs/demo --requests 24 --concurrency 4 --max-tokens 32
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+PROMPTS = [
+    "How do I reset my card PIN?",
+    "My name is John Smith and my email is john.smith@example.com; what is my balance?",
+    "Explain the difference between a debit card and a credit card.",
+    "Call me on 212-555-0123 about my loan application, please.",
+]
+
+
+def serve_child(run_dir: str, port: int, guard: str) -> None:
+    from appliance.serve.server import ServeConfig, build_server
+
+    config = ServeConfig(port=port, input_mode="redact" if guard == "on" else "off", output_guard=guard == "on")
+    build_server(Path(run_dir), config).run()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_ready(url: str, child: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise SystemExit(f"server exited with {child.returncode}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise SystemExit("server did not become ready")
+
+
+def one_request(url: str, i: int, max_tokens: int, stream: bool) -> tuple[float, int]:
+    body = {"messages": [{"role": "user", "content": PROMPTS[i % len(PROMPTS)]}], "max_tokens": max_tokens, "temperature": 0, "stream": stream}
+    started = time.perf_counter()
+    if stream:
+        with httpx.stream("POST", f"{url}/v1/chat/completions", json=body, timeout=300) as response:
+            response.raise_for_status()
+            chunks = [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: {")]
+            tokens = chunks[-1]["usage"]["completion_tokens"]
+    else:
+        response = httpx.post(f"{url}/v1/chat/completions", json=body, timeout=300)
+        response.raise_for_status()
+        tokens = response.json()["usage"]["completion_tokens"]
+    return time.perf_counter() - started, tokens
+
+
+def bench(url: str, requests: int, concurrency: int, max_tokens: int, time_limit: float, stream: bool) -> dict:
+    one_request(url, 0, 4, False)  # warm-up: first forward pass, spaCy caches
+    latencies, tokens = [], 0
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        futures = [pool.submit(one_request, url, i, max_tokens, stream) for i in range(requests)]
+        for future in futures:
+            remaining = max(0.1, time_limit - (time.perf_counter() - started))
+            latency, n = future.result(timeout=remaining)
+            latencies.append(latency)
+            tokens += n
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "seconds": elapsed,
+        "requests_per_s": len(latencies) / elapsed,
+        "p50_s": statistics.median(latencies),
+        "p95_s": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))],
+        "completion_tokens_per_s": tokens / elapsed,
+    }
+
+
+def guard_cost(run_dir: str, rounds: int = 20) -> None:
+    """The guard alone, in this process: ms per prompt (input) and per 120-character answer streamed in 4-character chunks."""
+    from appliance.keys import hash_salt
+    from appliance.serve.guard import PiiGuard
+    from appliance.serve.loading import run_policy
+
+    guard = PiiGuard(run_policy(Path(run_dir)), salt=hash_salt())
+    answer = "Thanks for asking. A credit card lets you borrow up to a limit; write to help@bank.example if you need more help today."
+    guard.check_input(PROMPTS)
+    started = time.perf_counter()
+    for i in range(rounds):
+        guard.check_input([PROMPTS[i % len(PROMPTS)]])
+    per_prompt = (time.perf_counter() - started) / rounds
+    started = time.perf_counter()
+    for _ in range(rounds):
+        redactor = guard.stream_redactor()
+        "".join(redactor.feed(answer[j : j + 4]) for j in range(0, len(answer), 4)) + redactor.finish()
+    per_stream = (time.perf_counter() - started) / rounds
+    started = time.perf_counter()
+    for _ in range(rounds):
+        guard.redact_output(answer)
+    per_answer = (time.perf_counter() - started) / rounds
+    print(f"guard alone: input {per_prompt * 1000:.1f} ms/prompt, output {per_answer * 1000:.1f} ms/answer (whole), {per_stream * 1000:.1f} ms/answer (streamed)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir")
+    parser.add_argument("--requests", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--max-tokens", type=int, default=32)
+    parser.add_argument("--time-limit", type=float, default=120, help="Seconds per guard setting before giving up.")
+    parser.add_argument("--stream", action="store_true", help="Use stream: true (the streaming guard).")
+    parser.add_argument("--serve-child", choices=["on", "off"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_child:
+        serve_child(args.run_dir, args.port, args.serve_child)
+        return
+    results = {}
+    for guard in ("off", "on"):
+        port = free_port()
+        child = subprocess.Popen([sys.executable, __file__, args.run_dir, "--serve-child", guard, "--port", str(port)], env=os.environ.copy())
+        try:
+            wait_ready(f"http://127.0.0.1:{port}", child)
+            results[guard] = bench(f"http://127.0.0.1:{port}", args.requests, args.concurrency, args.max_tokens, args.time_limit, args.stream)
+        finally:
+            child.terminate()
+            child.wait(30)
+        r = results[guard]
+        print(
+            f"guard {guard:3}: {r['requests']} requests in {r['seconds']:.1f}s  {r['requests_per_s']:.2f} req/s  "
+            f"p50 {r['p50_s'] * 1000:.0f} ms  p95 {r['p95_s'] * 1000:.0f} ms  {r['completion_tokens_per_s']:.1f} completion tok/s",
+            flush=True,
+        )
+    guard_cost(args.run_dir)
+    overhead = results["on"]["p50_s"] / results["off"]["p50_s"] - 1
+    print(f"guard overhead: p50 latency {overhead:+.0%}, throughput {results['on']['requests_per_s'] / results['off']['requests_per_s'] - 1:+.0%}")
+
+
+if __name__ == "__main__":
+    main()
