@@ -65,6 +65,18 @@ class TrainConfig(Strict):
     # None: min(policy max_delta, 1 / (10 * training records)).
     delta: float | None = Field(default=None, gt=0, lt=1)
     accountant: Literal["prv", "rdp"] = "prv"
+    # Save a checkpoint (adapter, optimizer, scheduler, RNG, data position, DP accountant) every N steps; 0: never.
+    checkpoint_every: int = Field(default=10, ge=0)
+    keep_checkpoints: int = Field(default=2, ge=1)
+    # Continue from the latest complete checkpoint in RUN/train/checkpoints (`appliance train --resume`).
+    resume: bool = False
+    # rank-stabilised LoRA scaling (alpha / sqrt(r)) and weight-decomposed LoRA (DoRA; not with DP).
+    use_rslora: bool = False
+    use_dora: bool = False
+    # Conversations: train every assistant turn, or only the last (earlier turns become context).
+    assistant_turns: Literal["all", "last"] = "all"
+    # Micro-batches of batch_size per optimizer step (without DP): a larger effective batch in the same memory.
+    gradient_accumulation_steps: int = Field(default=1, ge=1)
 
 
 class AuditConfig(Strict):
@@ -73,10 +85,14 @@ class AuditConfig(Strict):
     # Synthetic secrets inserted into the training split to measure memorisation (exposure); 0 = off.
     canaries: int = Field(default=0, ge=0, le=100)
     canary_repeats: int = Field(default=1, ge=1, le=100)
+    # Random passcodes each canary is ranked against; exposure can reach log2(candidates + 1) bits.
+    canary_candidates: int = Field(default=100, ge=10, le=10_000)
     membership_inference: bool = True
     # Training-record prefixes given to the model to see whether it regurgitates PII; 0 = off.
     regurgitation_samples: int = Field(default=0, ge=0, le=500)
     counterfactual_probe: bool = True
+    # Held-out prompts the counterfactual probe scores per lexicon axis (each once per group, adapter and base).
+    counterfactual_records: int = Field(default=16, ge=1, le=1000)
 
 
 class EvaluateConfig(Strict):

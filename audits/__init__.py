@@ -1,5 +1,5 @@
 """Audits whose results go into the run manifest and the auditor's report."""
 
-from audits.fairness import data_fairness, fairness_gates, model_fairness
+from audits.fairness import counterfactual_gates, data_fairness, fairness_gates, model_fairness
 
-__all__ = ["data_fairness", "fairness_gates", "model_fairness"]
+__all__ = ["counterfactual_gates", "data_fairness", "fairness_gates", "model_fairness"]

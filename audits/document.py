@@ -36,12 +36,19 @@ def summary_blocks(report: dict[str, Any]) -> list[Block]:
         if failed
         else f"All {counts['pass']} applicable compliance gates passed under policy '{report['policy'].get('name')}'; {counts['not_applicable']} could not be judged on this data."
     )
-    rows = tuple((g["name"], g["status"], fmt(g.get("value")), fmt(g.get("threshold")), g.get("detail", "")) for g in gates)
+    # One line per gate keeps every verdict on the first screen; the full detail is in report.json
+    # and in the section each gate belongs to.
+    rows = tuple((g["name"], g["status"], fmt(g.get("value")), fmt(g.get("threshold")), first_clause(g.get("detail", ""))) for g in gates)
     return [
         Paragraph(verdict, "warning" if failed else "plain"),
         Cards(cards),
         Table(("Gate", "Status", "Measured", "Threshold", "What was checked"), rows, status_column=1, widths=(2.6, 0.8, 0.9, 0.9, 5.5)),
     ]
+
+
+def first_clause(text: str, limit: int = 80) -> str:
+    clause = text.split(";")[0].split(" (95% CI")[0].strip()
+    return clause if len(clause) <= limit else clause[: limit - 1].rstrip() + "…"
 
 
 def lineage_blocks(report: dict[str, Any]) -> list[Block]:

@@ -19,7 +19,7 @@ from audits.fairness_model import model_fairness
 from audits.gates import gate as _gate
 from policies.schema import Fairness
 
-__all__ = ["data_fairness", "fairness_gates", "model_fairness"]
+__all__ = ["counterfactual_gates", "data_fairness", "fairness_gates", "model_fairness"]
 
 
 def _judge(name: str, value: float, threshold: float, detail: str) -> dict[str, Any]:
@@ -54,16 +54,28 @@ def _extremes(groups: dict[str, dict], compared: list[str], side: str, metric: s
 
 
 def _loss_gap_gate(attribute: str, result: dict, threshold: float) -> dict[str, Any]:
+    """Fails when fine-tuning widened the between-group loss gap by more than `threshold` nats/token.
+
+    The judged value is the lower end of the change's 95% paired bootstrap interval (the point
+    estimate when no bootstrap ran): the gate fails only when the data show, beyond resampling
+    noise, that the adapter widened the gap by more than the policy allows.
+    """
     name = f"fairness.loss_gap.{attribute}"
     gap = result["loss_gap"]
-    if gap["adapter"] is None:
+    if gap["adapter"] is None or gap.get("change") is None:
         return _gate(name, "not_applicable", None, threshold, result["note"] or "no loss gap could be computed")
+    low = (gap.get("change_ci") or [None, None])[0]
+    judged, judged_text = (low, "lower end of the change's 95% paired bootstrap interval") if low is not None else (gap["change"], "change (no bootstrap)")
+    groups = gap.get("compared_groups") or result["compared_groups"]
+    rows = "unlabelled held-out records only" if gap.get("rows_used") == "unlabelled" else "all held-out records (too few unlabelled ones)"
     detail = (
-        f"adapter loss gap {gap['adapter']} nats/token{_interval_text(gap['adapter_ci'])} across {len(result['compared_groups'])} groups"
-        f"{_extremes(result['groups'], result['compared_groups'], 'adapter', 'loss')}; base model gap {gap['base']}"
+        f"judged: {judged_text}, {judged}; change in loss gap (adapter minus base) {gap['change']} nats/token"
+        f"{_interval_text(gap.get('change_ci'))}; adapter gap {gap['adapter']}{_interval_text(gap['adapter_ci'])}, "
+        f"base gap {gap['base']}{_interval_text(gap['base_ci'])} across {len(groups)} groups"
+        f"{_extremes(result['groups'], groups, 'adapter', 'loss')}; {rows}"
         f"{'; the adapter widened the gap' if gap['gap_widened'] else ''}"
     )
-    return _judge(name, gap["adapter"], threshold, detail)
+    return _judge(name, judged, threshold, detail)
 
 
 def _parity_gate(attribute: str, result: dict, threshold: float) -> dict[str, Any]:
@@ -83,7 +95,7 @@ def _parity_gate(attribute: str, result: dict, threshold: float) -> dict[str, An
 
 
 def fairness_gates(data_result: dict, model_result: dict | None, *, fairness: Fairness) -> list[dict[str, Any]]:
-    """The policy's fairness gates, two per sensitive attribute: adapter loss gap and demographic parity.
+    """The policy's fairness gates, two per sensitive attribute: loss-gap widening and demographic parity.
 
     A gate is not_applicable, with the reason in `detail`, when the attribute is missing, no model
     was evaluated, fewer than two groups are large enough, or no classification decisions exist.
@@ -96,10 +108,37 @@ def fairness_gates(data_result: dict, model_result: dict | None, *, fairness: Fa
     for attribute in fairness.sensitive_attributes:
         reason = _unavailable(attribute, data_result, model_result)
         if reason is not None:
-            gates.append(_gate(f"fairness.loss_gap.{attribute}", "not_applicable", None, fairness.max_loss_gap, reason))
+            gates.append(_gate(f"fairness.loss_gap.{attribute}", "not_applicable", None, fairness.max_loss_gap_increase, reason))
             gates.append(_gate(f"fairness.demographic_parity.{attribute}", "not_applicable", None, fairness.max_demographic_parity_difference, reason))
             continue
         result = model_result["attributes"][attribute]
-        gates.append(_loss_gap_gate(attribute, result, fairness.max_loss_gap))
+        gates.append(_loss_gap_gate(attribute, result, fairness.max_loss_gap_increase))
         gates.append(_parity_gate(attribute, result, fairness.max_demographic_parity_difference))
+    return gates
+
+
+def counterfactual_gates(probe: dict | None, *, fairness: Fairness) -> list[dict[str, Any]]:
+    """One gate per lexicon axis: how much fine-tuning raised the counterfactual answer gap (nats).
+
+    Example:
+        >>> counterfactual_gates(None, fairness=Fairness())
+        []
+    """
+    if not probe:
+        return []
+    threshold = fairness.max_counterfactual_gap_increase
+    gates = []
+    for axis, result in probe.get("axes", {}).items():
+        name = f"fairness.counterfactual.{axis}"
+        value = result.get("mean_gap_increase")
+        if value is None:
+            gates.append(_gate(name, "not_applicable", None, threshold, "no held-out prompt has a <PERSON> placeholder or a term this axis swaps"))
+            continue
+        adapter, base = result["adapter"], result["base"]
+        flips = f"; decision flip rate adapter {adapter['flip_rate']}, base {base['flip_rate']}" if adapter.get("flip_rate") is not None else ""
+        detail = (
+            f"mean spread of the answer's log-likelihood across {axis} variants of {result['records']} held-out prompts: "
+            f"adapter {adapter['mean_gap']} (worst {adapter['worst_gap']}), base {base['mean_gap']} (worst {base['worst_gap']}); judged: increase {value}{flips}"
+        )
+        gates.append(_judge(name, value, threshold, detail))
     return gates

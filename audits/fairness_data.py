@@ -119,6 +119,8 @@ def _group_entry(stats: pd.Series, *, total: int, min_group_size: int, has_label
     if has_labels:
         labelled = clean_count(stats["labelled"])
         entry["labelled"] = labelled
+        # Labels missing more often in one group skew every outcome rate; withheld for small groups like rates.
+        entry["label_rate"] = clean_number(labelled / group_count) if group_count >= min_group_size else None
         judged = group_count >= min_group_size and labelled >= min_group_size
         entry["positive_rate"] = clean_number(stats["positive_rate"]) if judged else None
     return entry
@@ -191,7 +193,7 @@ def data_fairness(
     Example:
         >>> data_fairness([{"record_id": "r1", "attributes": {"gender": "f"}, "label": "approved"}],
         ...               fairness=Fairness(sensitive_attributes=("gender",)))["attributes"]["gender"]["groups"]
-        {'f': {'count': 1, 'share': 1.0, 'too_small': True, 'labelled': 1, 'positive_rate': None}}
+        {'f': {'count': 1, 'share': 1.0, 'too_small': True, 'labelled': 1, 'label_rate': None, 'positive_rate': None}}
     """
     rows = list(rows)
     raw_labels = [row.get(label_key) if isinstance(row, Mapping) else None for row in rows]

@@ -34,6 +34,7 @@ from sklearn.metrics import accuracy_score
 
 from appliance.errors import ApplianceError
 from audits.fairness_data import choose_positive_label, clean_count, clean_number, split_attributes
+from audits.fairness_gap import loss_gap_rows, paired_gap_change
 from policies.schema import Fairness
 
 CI_QUANTILES = [0.025, 0.975]
@@ -137,14 +138,18 @@ def _interval(frame: MetricFrame, metric: str) -> list[Any]:
     return [clean_number(low[metric]), clean_number(high[metric])]
 
 
-def _loss_gap(data: pd.DataFrame, groups: pd.Series, compared: list[str], n_bootstrap: int, seed: int) -> dict[str, Any]:
-    mask = groups.isin(compared).to_numpy()
-    gap: dict[str, Any] = {}
+def _loss_gap(data: pd.DataFrame, groups: pd.Series, compared: list[str], min_group_size: int, n_bootstrap: int, seed: int) -> dict[str, Any]:
+    labelled = data["y_true"].notna().to_numpy(dtype=bool)
+    mask, gap_groups, rows_used = loss_gap_rows(labelled, groups.to_numpy(dtype=object), compared, min_group_size)
+    used, by = data[mask].reset_index(drop=True), groups[mask].reset_index(drop=True)
+    gap: dict[str, Any] = {"rows_used": rows_used, "records": int(mask.sum()), "compared_groups": gap_groups}
     for side in SIDES:
-        frame = _loss_frame(data[mask], side, groups[mask].reset_index(drop=True), table=False, n_bootstrap=n_bootstrap, seed=seed)
+        frame = _loss_frame(used, side, by, table=False, n_bootstrap=n_bootstrap, seed=seed)
         gap[side] = clean_number(frame.difference()["loss"])
         gap[f"{side}_ci"] = _interval(frame, "loss") if n_bootstrap else [None, None]
+    paired = paired_gap_change(used["base_loss"], used["adapter_loss"], used["tokens"], by, n_bootstrap=n_bootstrap, seed=seed)
     gap["change"] = clean_number(gap["adapter"] - gap["base"])
+    gap["change_ci"], gap["change_method"] = paired["change_ci"], paired["method"]
     gap["gap_widened"] = gap["adapter"] > gap["base"]
     return gap
 
@@ -216,13 +221,13 @@ def _attribute_model(
         "missing_values": int(len(values) - known.sum()),
         "groups": entries,
         "compared_groups": compared,
-        "loss_gap": {"base": None, "base_ci": [None, None], "adapter": None, "adapter_ci": [None, None], "change": None, "gap_widened": None},
+        "loss_gap": {"base": None, "base_ci": [None, None], "adapter": None, "adapter_ci": [None, None], "change": None, "change_ci": [None, None], "gap_widened": None},
         "classification": None,
         "note": None,
         "classification_note": None,
     }
     if len(compared) >= 2:
-        result["loss_gap"] = _loss_gap(rows, groups, compared, n_bootstrap, seed)
+        result["loss_gap"] = _loss_gap(rows, groups, compared, min_group_size, n_bootstrap, seed)
     else:
         result["note"] = f"fewer than two groups have at least {min_group_size} held-out records"
 
@@ -251,7 +256,9 @@ def model_fairness(
     Each row: {"record_id", "attributes", "base_loss", "adapter_loss", "tokens"} and optionally
     {"y_true", "base_pred", "adapter_pred"}. Losses are mean nats per token of one record.
     Gaps are max minus min over groups with at least `min_group_size` records, with a 95%
-    percentile bootstrap interval from `n_bootstrap` resamples (0 turns the bootstrap off).
+    percentile bootstrap interval from `n_bootstrap` resamples (0 turns the bootstrap off). The
+    loss gap compares unlabelled rows when two groups have enough of them (audits/fairness_gap.py);
+    its `change` (adapter gap - base gap) has a paired bootstrap interval, which the gate judges.
 
     Example:
         >>> result = model_fairness(rows, fairness=policy.fairness, n_bootstrap=200, seed=0)

@@ -87,7 +87,7 @@ def _decision_table(name: str, groups: dict[str, Any]) -> Table:
 
 def _gap_table(result: dict[str, Any], thresholds: dict[str, Any]) -> Table:
     gap = result.get("loss_gap") or {}
-    rows = [("Loss gap (max - min group loss)", interval(gap.get("base"), gap.get("base_ci")), interval(gap.get("adapter"), gap.get("adapter_ci")), fmt(gap.get("change")), fmt(thresholds.get("max_loss_gap")))]
+    rows = [("Loss gap (max - min group loss)", interval(gap.get("base"), gap.get("base_ci")), interval(gap.get("adapter"), gap.get("adapter_ci")), fmt(gap.get("change")), fmt(thresholds.get("max_loss_gap_increase")))]
     decisions = result.get("classification") or {}
     if decisions:
         base, adapter = decisions.get("base", {}), decisions.get("adapter", {})
@@ -126,7 +126,7 @@ def model_blocks(model: dict[str, Any], thresholds: dict[str, Any]) -> list[Bloc
         rows = [("base loss gap", gap.get("base"), *(gap.get("base_ci") or [None, None])), ("adapter loss gap", gap.get("adapter"), *(gap.get("adapter_ci") or [None, None]))]
         decisions = result.get("classification") or {}
         if gap.get("adapter") is not None:
-            blocks.append(Chart(interval_chart_svg(rows, axis_label="loss gap between groups (nats per token)", threshold=thresholds.get("max_loss_gap")), f"Loss gap by {name} with 95% intervals; dashed red line: policy maximum"))
+            blocks.append(Chart(interval_chart_svg(rows, axis_label="loss gap between groups (nats per token)"), f"Loss gap by {name} with 95% intervals; the gate limits how much fine-tuning may widen it (policy: +{thresholds.get('max_loss_gap_increase')} nats)"))
         if decisions and decisions.get("adapter", {}).get("demographic_parity_difference") is not None:
             dp_rows = [(f"{side} parity diff.", decisions[side].get("demographic_parity_difference"), *(decisions[side].get("demographic_parity_difference_ci") or [None, None])) for side in ("base", "adapter")]
             blocks.append(Chart(interval_chart_svg(dp_rows, axis_label="demographic parity difference", threshold=thresholds.get("max_demographic_parity_difference")), f"Demographic parity difference by {name} with 95% intervals"))

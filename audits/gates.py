@@ -38,5 +38,65 @@ def privacy_gates(train_summary: dict[str, Any] | None, policy: Policy) -> list[
     return gates
 
 
+def _interval(interval: list | None) -> str:
+    return f" (95% CI {interval[0]}-{interval[1]})" if interval and interval[0] is not None else ""
+
+
+def _membership_gate(membership: dict[str, Any] | None, limit: float, why: str) -> dict[str, Any]:
+    name = "privacy.membership_auc"
+    strongest = (membership or {}).get("strongest")
+    if not strongest:
+        return gate(name, "not_applicable", None, limit, why or "no membership inference attack could be scored")
+    low = (strongest.get("auc_ci") or [None])[0]
+    judged, how = (low, "lower end of the AUC's 95% bootstrap interval") if low is not None else (strongest["auc"], "AUC (no bootstrap)")
+    epsilon = strongest["empirical_epsilon"]["epsilon_lower_bound"]
+    detail = (
+        f"judged: {how}, {judged}; strongest attack '{strongest['attack']}' AUC {strongest['auc']}{_interval(strongest.get('auc_ci'))} "
+        f"on {membership['members']} training vs {membership['non_members']} held-out records (0.5 is chance); "
+        f"empirical epsilon lower bound {epsilon} (95% confidence, Clopper-Pearson with Bonferroni over thresholds)"
+    )
+    return gate(name, "pass" if judged <= limit else "fail", judged, limit, detail)
+
+
+def privacy_audit_gates(audit: dict[str, Any] | None, policy: Policy) -> list[dict[str, Any]]:
+    """Gates on the evaluate stage's privacy audit: membership AUC, canary exposure, regurgitation.
+
+    Example:
+        >>> [g["status"] for g in privacy_audit_gates(None, load_policy("default"))]
+        ['not_applicable', 'not_applicable', 'not_applicable']
+    """
+    limits = policy.privacy
+    if not audit:
+        why = "the evaluate stage has not run a privacy audit"
+        return [
+            gate("privacy.membership_auc", "not_applicable", None, limits.max_membership_auc, why),
+            gate("privacy.canary_exposure", "not_applicable", None, limits.max_canary_exposure, why),
+            gate("privacy.regurgitation", "not_applicable", None, limits.max_regurgitation_rate, why),
+        ]
+    notes = audit.get("notes", {})
+    gates = [_membership_gate(audit.get("membership"), limits.max_membership_auc, notes.get("membership", ""))]
+    canaries = audit.get("canaries")
+    if canaries and canaries.get("mean_exposure") is not None:
+        mean = canaries["mean_exposure"]
+        detail = (
+            f"mean exposure {mean} bits over {canaries['canaries']} canaries (each planted {canaries['repeats']} times), max {canaries['max_exposure']}; "
+            f"chance is about {canaries['chance_level']}, the most possible {canaries['max_possible']}"
+        )
+        gates.append(gate("privacy.canary_exposure", "pass" if mean <= limits.max_canary_exposure else "fail", mean, limits.max_canary_exposure, detail))
+    else:
+        gates.append(gate("privacy.canary_exposure", "not_applicable", None, limits.max_canary_exposure, notes.get("canaries", "no canaries were planted")))
+    probe = audit.get("regurgitation")
+    if probe and probe.get("adapter_only_rate") is not None:
+        rate = probe["adapter_only_rate"]
+        detail = (
+            f"{probe['adapter_only']} of {probe['prompted']} training-prefix continuations hold a PII-like span only with the adapter; "
+            f"flagged: adapter {probe['adapter_flagged']}, base model {probe['base_flagged']}"
+        )
+        gates.append(gate("privacy.regurgitation", "pass" if rate <= limits.max_regurgitation_rate else "fail", rate, limits.max_regurgitation_rate, detail))
+    else:
+        gates.append(gate("privacy.regurgitation", "not_applicable", None, limits.max_regurgitation_rate, notes.get("regurgitation", "no continuation was scanned")))
+    return gates
+
+
 def failed(gates: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [g for g in gates if g["status"] == "fail"]

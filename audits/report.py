@@ -84,7 +84,7 @@ def _policy(manifest: dict[str, Any], policy: Any) -> dict[str, Any]:
             "dp_required": policy.privacy.dp_required,
             "max_epsilon": policy.privacy.max_epsilon,
             "max_delta": policy.privacy.max_delta,
-            "max_loss_gap": policy.fairness.max_loss_gap,
+            "max_loss_gap_increase": policy.fairness.max_loss_gap_increase,
             "max_demographic_parity_difference": policy.fairness.max_demographic_parity_difference,
             "min_group_size": policy.fairness.min_group_size,
             "sensitive_attributes": list(policy.fairness.sensitive_attributes),
@@ -133,7 +133,11 @@ def build_report(
         },
         "lineage": _lineage(stages, counts("ingest"), counts),
         "redaction": {"counts": counts("scrub"), **scrub, "estimated_recall": scrub.get("estimated_recall")},
-        "fairness": {"data": summary("audit").get("fairness_data", {}), "model": summary("evaluate").get("fairness_model", {})},
+        "fairness": {
+            "data": summary("audit").get("fairness_data", {}),
+            "model": summary("evaluate").get("fairness_model", {}),
+            "counterfactual": summary("evaluate").get("counterfactual"),
+        },
         "training": {
             **{k: v for k, v in train.items() if k != "dp"},
             "counts": counts("train"),
@@ -145,6 +149,8 @@ def build_report(
             "dp": train.get("dp"),
             "statement": privacy_statement(train.get("dp")) if train else "The train stage has not run.",
             "sidecar_deleted": bool(summary("evaluate").get("sidecar_deleted")),
+            # Empirical audits: membership inference, canary exposure, regurgitation.
+            "audit": summary("evaluate").get("privacy_audit"),
             "outbound_connections_attempted": sum(s.get("summary", {}).get("outbound_connections_attempted", 0) for s in stages.values()),
         },
         "gates": gates,

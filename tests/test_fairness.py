@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 from fairlearn.metrics import (
     MetricFrame,
     demographic_parity_difference,
@@ -18,7 +19,7 @@ from appliance.errors import ApplianceError
 from audits import data_fairness, fairness_gates, model_fairness
 from policies.schema import Fairness
 
-FAIRNESS = Fairness(sensitive_attributes=("gender", "age_band", "ethnicity"), min_group_size=5, max_loss_gap=0.5, max_demographic_parity_difference=0.2)
+FAIRNESS = Fairness(sensitive_attributes=("gender", "age_band", "ethnicity"), min_group_size=5, max_loss_gap_increase=0.5, max_demographic_parity_difference=0.2)
 BOOTSTRAP = 40
 
 
@@ -106,7 +107,7 @@ def test_representation_counts_and_shares(data_result: dict) -> None:
 
 def test_small_group_is_listed_flagged_and_left_out_of_the_disparity(data_result: dict) -> None:
     gender = data_result["attributes"]["gender"]
-    assert gender["groups"]["x"] == {"count": 3, "share": round(3 / 43, 6), "too_small": True, "labelled": 3, "positive_rate": None}
+    assert gender["groups"]["x"] == {"count": 3, "share": round(3 / 43, 6), "too_small": True, "labelled": 3, "label_rate": None, "positive_rate": None}
     assert gender["compared_groups"] == ["f", "m"]
     # With x (rate 1.0) the gap would be 0.6; without it, 0.7 - 0.4.
     assert gender["demographic_parity_difference"] == pytest.approx(0.3)
@@ -154,6 +155,14 @@ def test_without_labels_only_representation_is_reported() -> None:
     assert gender["groups"]["f"] == {"count": 10, "share": 0.5, "too_small": False}
     assert gender["demographic_parity_difference"] is None
     assert gender["note"] == "no row carries a label, so outcomes cannot be compared"
+
+
+def test_label_rate_per_group_shows_labels_missing_unevenly() -> None:
+    rows = [{"record_id": f"f{i}", "attributes": {"gender": "f"}, "label": "approved" if i < 4 else None} for i in range(8)]
+    rows += [{"record_id": f"m{i}", "attributes": {"gender": "m"}, "label": "denied"} for i in range(8)]
+    groups = data_fairness(rows, fairness=FAIRNESS)["attributes"]["gender"]["groups"]
+    assert (groups["f"]["label_rate"], groups["m"]["label_rate"]) == (0.5, 1.0)
+    assert groups["f"]["positive_rate"] is None  # 4 labelled f rows: fewer than min_group_size
 
 
 def test_rows_without_a_value_are_counted_as_missing_values() -> None:
@@ -259,12 +268,76 @@ def gate(gates: list[dict], name: str) -> dict:
     return next(g for g in gates if g["name"] == name)
 
 
-@pytest.mark.parametrize(("threshold", "status"), [(0.59, "fail"), (0.6, "pass"), (0.61, "pass")])
-def test_loss_gap_gate_either_side_of_the_threshold(data_result: dict, model_result: dict, threshold: float, status: str) -> None:
-    fairness = FAIRNESS.model_copy(update={"max_loss_gap": threshold})
+@pytest.mark.parametrize(("threshold", "status"), [(0.47, "fail"), (0.477056, "pass"), (0.5, "pass")])
+def test_loss_gap_gate_judges_the_lower_end_of_the_paired_change_interval(data_result: dict, model_result: dict, threshold: float, status: str) -> None:
+    gap = model_result["attributes"]["gender"]["loss_gap"]
+    assert gap["change_ci"] == [0.477056, 0.66]  # paired, stratified bootstrap of adapter gap - base gap
+    assert gap["change_ci"][0] <= gap["change"] == 0.55 <= gap["change_ci"][1]
+    fairness = FAIRNESS.model_copy(update={"max_loss_gap_increase": threshold})
     result = gate(fairness_gates(data_result, model_result, fairness=fairness), "fairness.loss_gap.gender")
-    assert (result["status"], result["value"], result["threshold"]) == (status, 0.6, threshold)
+    assert (result["status"], result["value"], result["threshold"]) == (status, 0.477056, threshold)
+    assert result["detail"].startswith("judged: lower end of the change's 95% paired bootstrap interval, 0.477056; change in loss gap")
     assert "the adapter widened the gap" in result["detail"]
+
+
+@pytest.mark.parametrize(("threshold", "status"), [(0.54, "fail"), (0.55, "pass")])
+def test_loss_gap_gate_without_bootstrap_judges_the_change(data_result: dict, threshold: float, status: str) -> None:
+    result_model = model_fairness(held_out_rows(), fairness=FAIRNESS, n_bootstrap=0)
+    fairness = FAIRNESS.model_copy(update={"max_loss_gap_increase": threshold})
+    result = gate(fairness_gates(data_result, result_model, fairness=fairness), "fairness.loss_gap.gender")
+    assert (result["status"], result["value"]) == (status, 0.55)
+
+
+def noisy_rows(adapter_shift: dict[str, float], *, labelled_shift: float = 0.0, unlabelled: int = 0) -> list[dict]:
+    """Demo-like held-out rows: 8 records per group with a large, noisy base gap the adapter inherits."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for group, offset in (("f", 0.0), ("m", 1.5)):
+        for i in range(8 + unlabelled):
+            base = 3.0 + offset + rng.normal(0, 1.0)
+            labelled = i < 8
+            shift = adapter_shift[group] + (labelled_shift if labelled and group == "m" else 0.0)
+            row = {"record_id": f"{group}{i}", "attributes": {"gender": group}, "base_loss": base, "adapter_loss": base - 0.5 + shift + rng.normal(0, 0.05), "tokens": 2 if labelled else 40}
+            if labelled:
+                row.update(y_true="approved", base_pred="approved", adapter_pred="approved")
+            rows.append(row)
+    return rows
+
+
+def test_an_inherited_noisy_gap_passes_and_a_widened_one_fails(data_result: dict) -> None:
+    fairness = FAIRNESS.model_copy(update={"max_loss_gap_increase": 0.1})
+    inherited = model_fairness(noisy_rows({"f": 0.0, "m": 0.0}), fairness=fairness, n_bootstrap=40)
+    gap = inherited["attributes"]["gender"]["loss_gap"]
+    assert gap["adapter"] > 1.0  # far above any sensible absolute threshold, yet the base model has it too
+    assert gate(fairness_gates(data_result, inherited, fairness=fairness), "fairness.loss_gap.gender")["status"] == "pass"
+    widened = model_fairness(noisy_rows({"f": 0.0, "m": 0.8}), fairness=fairness, n_bootstrap=40)
+    assert widened["attributes"]["gender"]["loss_gap"]["change_ci"][0] > 0.5
+    assert gate(fairness_gates(data_result, widened, fairness=fairness), "fairness.loss_gap.gender")["status"] == "fail"
+
+
+def test_loss_gap_uses_unlabelled_rows_when_there_are_enough(data_result: dict) -> None:
+    # The labelled m rows got much worse, the unlabelled ones did not: the gap must read the latter.
+    rows = noisy_rows({"f": 0.0, "m": 0.0}, labelled_shift=3.0, unlabelled=6)
+    gap = model_fairness(rows, fairness=FAIRNESS, n_bootstrap=40)["attributes"]["gender"]["loss_gap"]
+    assert (gap["rows_used"], gap["records"], gap["compared_groups"]) == ("unlabelled", 12, ["f", "m"])
+    assert abs(gap["change"]) < 0.1
+    few = noisy_rows({"f": 0.0, "m": 0.0}, labelled_shift=3.0, unlabelled=2)
+    gap = model_fairness(few, fairness=FAIRNESS, n_bootstrap=0)["attributes"]["gender"]["loss_gap"]
+    assert (gap["rows_used"], gap["records"]) == ("all", 20)
+
+
+def test_paired_change_of_identical_models_is_exactly_zero() -> None:
+    from audits.fairness_gap import paired_gap_change
+
+    losses = [1.0, 2.0, 3.0, 0.5, 4.0, 2.5]
+    result = paired_gap_change(losses, losses, [1, 2, 3, 1, 2, 3], list("aaabbb"), n_bootstrap=50, seed=0)
+    assert (result["change"], result["change_ci"]) == (0.0, [0.0, 0.0])
+
+
+def test_an_absolute_loss_gap_threshold_is_refused_with_the_key_named() -> None:
+    # The gate limits how much fine-tuning widens the gap; an absolute limit would judge base-model noise.
+    with pytest.raises(ValidationError, match="max_loss_gap"):
+        Fairness.model_validate({"max_loss_gap": 0.5})
 
 
 @pytest.mark.parametrize(("threshold", "status"), [(0.2, "fail"), (0.6, "pass")])
@@ -306,7 +379,7 @@ def test_parity_gate_without_decisions_is_not_applicable(data_result: dict) -> N
     rows = [{key: value for key, value in row.items() if key != "adapter_pred"} for row in held_out_rows()]
     gates = fairness_gates(data_result, model_fairness(rows, fairness=FAIRNESS, n_bootstrap=0), fairness=FAIRNESS)
     assert gate(gates, "fairness.demographic_parity.gender")["status"] == "not_applicable"
-    assert gate(gates, "fairness.loss_gap.gender")["status"] == "fail"  # 0.6 > 0.5
+    assert gate(gates, "fairness.loss_gap.gender")["status"] == "fail"  # change 0.55 > 0.5
 
 
 # Output shape

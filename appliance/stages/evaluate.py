@@ -1,4 +1,5 @@
-"""Stage 5: held-out loss and perplexity, base model vs adapter, and per-group model fairness."""
+"""Stage 5: held-out loss and perplexity, base model vs adapter, per-group model fairness, and the
+model-based privacy audit (membership inference, canary exposure, PII regurgitation)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from appliance.stages.ingest import SIDECAR
 from appliance.stages.scrub import SCRUBBED
 from appliance.stages.train import ADAPTER, SPLIT
 
+PRIVACY_AUDIT = "privacy_audit.json"
+COUNTERFACTUAL = "counterfactual.json"
+
 
 def input_entries(ctx: StageContext) -> list[FileEntry]:
     """The scrubbed corpus and what training recorded (split, adapter), as the manifest has them."""
@@ -22,7 +26,13 @@ def input_entries(ctx: StageContext) -> list[FileEntry]:
 
 
 def params(ctx: StageContext) -> dict[str, Any]:
-    return {"evaluate": ctx.config.evaluate.model_dump(), "max_seq_len": ctx.config.train.max_seq_len, "fairness": ctx.policy.fairness.model_dump()}
+    return {
+        "evaluate": ctx.config.evaluate.model_dump(),
+        "audit": ctx.config.audit.model_dump(),
+        "max_seq_len": ctx.config.train.max_seq_len,
+        "seed": ctx.config.train.seed,
+        "fairness": ctx.policy.fairness.model_dump(),
+    }
 
 
 def perplexity(loss: float) -> float:
@@ -68,7 +78,21 @@ def execute(ctx: StageContext) -> StageOutput:
     fairness_path = folder / "fairness_model.json"
     write_json(fairness_path, fairness)
     outputs.append(fairness_path)
-    summary: dict[str, Any] = {"metrics": metrics, "fairness_model": fairness}
+    privacy = _privacy_audit(ctx, model, tokenizer, [by_id[i] for i in split["train"] if i in by_id], rows)
+    privacy_path = folder / PRIVACY_AUDIT
+    write_json(privacy_path, privacy)
+    outputs.append(privacy_path)
+    summary: dict[str, Any] = {"metrics": metrics, "fairness_model": fairness, "privacy_audit": privacy}
+    if ctx.config.audit.counterfactual_probe:
+        from audits.counterfactual_probe import counterfactual_probe
+
+        probe = counterfactual_probe(model, tokenizer, held_out, labels=labels, max_len=max_len, max_records=ctx.config.audit.counterfactual_records)
+        probe_path = folder / COUNTERFACTUAL
+        write_json(probe_path, probe)
+        outputs.append(probe_path)
+        summary["counterfactual"] = probe
+        for axis, result in probe["axes"].items():
+            ctx.echo(f"  counterfactual {axis}: {result['records']} prompts, mean answer gap adapter {result['adapter']['mean_gap']}, base {result['base']['mean_gap']}")
     if ctx.policy.privacy.delete_sidecar_after_audit and (ctx.run.vault / SIDECAR).exists():
         (ctx.run.vault / SIDECAR).unlink()
         summary["sidecar_deleted"] = True
@@ -78,6 +102,38 @@ def execute(ctx: StageContext) -> StageOutput:
     if "accuracy" in a:
         ctx.echo(f"  label accuracy: base {b['accuracy']:.2f}, adapter {a['accuracy']:.2f} ({b['labelled']} labelled records)")
     return StageOutput(outputs=outputs, counts={"records_evaluated": len(rows)}, summary=summary)
+
+
+def _privacy_audit(ctx: StageContext, model, tokenizer, train_records: list[Record], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    from audits.privacy.audit import privacy_audit
+
+    audit = ctx.config.audit
+    trained = ctx.run.stage_record("train")
+    # The train stage records what it planted: {"seed", "count", "repeats"}; nothing planted, nothing to rank.
+    canaries = (trained.summary.get("canaries") if trained else None) or None
+    detect = None
+    if audit.regurgitation_samples:
+        from scrubbers.engine import Scrubber
+
+        # Detection only: no operator runs, so the hash salt is never used.
+        detect = Scrubber(ctx.policy, salt=b"privacy-audit-detect-only").detect
+    result = privacy_audit(
+        model, tokenizer, train_records=train_records, held_out_rows=rows, audit=audit, seed=ctx.config.train.seed,
+        max_len=ctx.config.train.max_seq_len, max_members=ctx.config.evaluate.max_records, canaries=canaries, detect=detect,
+    )
+    _echo_privacy(ctx, result)
+    return result
+
+
+def _echo_privacy(ctx: StageContext, result: dict[str, Any]) -> None:
+    strongest = (result.get("membership") or {}).get("strongest")
+    if strongest:
+        ctx.echo(f"  membership inference: AUC {strongest['auc']} ({strongest['attack']} attack), empirical epsilon >= {strongest['empirical_epsilon']['epsilon_lower_bound']}")
+    if result.get("canaries"):
+        ctx.echo(f"  canary exposure: mean {result['canaries']['mean_exposure']} bits, max {result['canaries']['max_exposure']} ({result['canaries']['canaries']} canaries)")
+    if result.get("regurgitation"):
+        probe = result["regurgitation"]
+        ctx.echo(f"  regurgitation: {probe['adapter_flagged']} of {probe['prompted']} continuations with PII-like spans (base model {probe['base_flagged']})")
 
 
 def _argmax(scores: dict[str, float]) -> str:

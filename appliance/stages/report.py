@@ -35,8 +35,8 @@ def params(ctx: StageContext) -> dict[str, Any]:
 
 
 def compute_gates(ctx: StageContext, manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    from audits import fairness_gates
-    from audits.gates import privacy_gates, redaction_gates
+    from audits import counterfactual_gates, fairness_gates
+    from audits.gates import privacy_audit_gates, privacy_gates, redaction_gates
 
     stages = manifest.get("stages", {})
 
@@ -48,7 +48,9 @@ def compute_gates(ctx: StageContext, manifest: dict[str, Any]) -> list[dict[str,
     return [
         *redaction_gates(summary("scrub"), ctx.policy),
         *privacy_gates(summary("train"), ctx.policy),
+        *privacy_audit_gates((summary("evaluate") or {}).get("privacy_audit"), ctx.policy),
         *fairness_gates(data, model, fairness=ctx.policy.fairness),
+        *counterfactual_gates((summary("evaluate") or {}).get("counterfactual"), fairness=ctx.policy.fairness),
     ]
 
 

@@ -1,0 +1,42 @@
+"""Canary exposure (Carlini et al. 2019, "The Secret Sharer"), estimated from sampled candidates.
+
+Exposure of a secret among R possible secrets is log2(|R|) - log2(rank), where rank 1 is the
+secret the model finds most likely. Enumerating a million passcodes is too slow on a CPU, so we
+rank the canary among N random candidates of the same format and use the sampled estimate
+log2(N + 1) - log2(rank), rank = 1 + the number of candidates with a strictly lower loss (ties go
+to the canary's favour, never against it). Exposure is between 0 and log2(N + 1); a model that
+never saw the canary has an expected exposure of about log2(e) = 1.44 bits.
+
+Example:
+    >>> canary_exposure(1.0, [2.0, 3.0, 0.5])
+    {'rank': 2, 'candidates': 3, 'exposure': 1.0}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from audits.fairness_data import clean_number
+
+
+def canary_exposure(canary_loss: float, candidate_losses: Sequence[float]) -> dict[str, Any]:
+    """Rank and exposure (bits) of one canary's loss among its candidates' losses (lower = more likely)."""
+    rank = 1 + sum(1 for loss in candidate_losses if loss < canary_loss)
+    exposure = math.log2(len(candidate_losses) + 1) - math.log2(rank)
+    return {"rank": rank, "candidates": len(candidate_losses), "exposure": clean_number(exposure)}
+
+
+def exposure_summary(exposures: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Mean and max exposure over canaries, with the chance level and the most a canary can score."""
+    values = [entry["exposure"] for entry in exposures]
+    candidates = max((entry["candidates"] for entry in exposures), default=0)
+    return {
+        "canaries": len(values),
+        "mean_exposure": clean_number(sum(values) / len(values)) if values else None,
+        "max_exposure": clean_number(max(values)) if values else None,
+        "max_possible": clean_number(math.log2(candidates + 1)) if values else None,
+        "chance_level": clean_number(math.log2(math.e)),
+        "per_canary": list(exposures),
+    }
