@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,29 +11,12 @@ from typing import Any
 import click
 
 from appliance import __version__, offline
+from appliance.commands.errors import user_errors
 from appliance.errors import ApplianceError
+from appliance.commands.scrub_tools import SCRUB_TOOLS, vault
 from appliance.rundir import STAGES
 
 RUN_DIR = click.Path(file_okay=False, path_type=Path)
-
-
-def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the library's user-facing errors into a one-line message and a meaningful exit code."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from policies import PolicyError
-
-        try:
-            return func(*args, **kwargs)
-        except ApplianceError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except PolicyError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -112,9 +93,14 @@ def _print_report_location(run_dir: Path) -> None:
         click.echo(f"report: {html.resolve()}")
 
 
-def _stage_command(name: str, doc: str, example: str, with_sources: bool = False, with_training: bool = False) -> None:
-    def command(run_dir: Path, policy: str | None, config_file: Path | None, force: bool, sources: tuple[Path, ...] = (), strict: bool = False, **training: Any) -> None:
+def _stage_command(name: str, doc: str, example: str, with_sources: bool = False, with_training: bool = False, subcommands: tuple[click.Command, ...] = ()) -> None:
+    def command(run_dir: Path | None, policy: str | None, config_file: Path | None, force: bool, sources: tuple[Path, ...] = (), strict: bool = False, **training: Any) -> None:
         from appliance.pipeline import open_context, run_stage
+
+        if click.get_current_context().invoked_subcommand is not None:
+            return  # `appliance scrub detect ...`: the subcommand does the work
+        if run_dir is None:
+            raise click.UsageError(f"Missing option '--run' (or give a subcommand: {', '.join(sorted(c.name or '' for c in subcommands))}).")
 
         overrides = train_overrides(**training) if with_training else None
         ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, sources=sources, echo=click.echo, create=with_sources, strict=strict)
@@ -135,16 +121,31 @@ def _stage_command(name: str, doc: str, example: str, with_sources: bool = False
     command = click.option("--force", is_flag=True, help="Re-run even if inputs, parameters and policy are unchanged.")(command)
     command = config_option(command)
     command = policy_option(command)
-    command = click.option("--run", "run_dir", required=True, type=RUN_DIR, help="The run directory.")(command)
+    command = click.option("--run", "run_dir", required=not subcommands, type=RUN_DIR, help="The run directory.")(command)
     if with_sources:
         command = click.option("--strict", is_flag=True, help="Exit 1 if any input was quarantined (after recording it).")(command)
         command = click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))(command)
-    main.command(name=name)(command)
+    if not subcommands:
+        main.command(name=name)(command)
+        return
+    group = main.group(name=name, invoke_without_command=True)(command)
+    for subcommand in subcommands:
+        group.add_command(subcommand)
 
 
 _stage_command("ingest", "Read files, folders and archives into records; every input is accounted for.\n\n    Formats: txt, md, html, pdf, docx, csv, tsv, json, jsonl (chat `messages`, prompt/completion, text),\n    eml, mbox, vtt, srt, zip and tar. Unusable files are quarantined with a one-line reason.\n\n    Raw records are sealed (encrypted) in the vault outside the run directory.", "appliance ingest exports/ notes.csv --run runs/r1", with_sources=True)
-_stage_command("scrub", "Redact PII with Presidio and the policy's operators, then re-scan the result for leaks.", "appliance scrub --run runs/r1 --policy hipaa")
+_stage_command("scrub", "Redact PII with Presidio and the policy's operators, then re-scan the result for leaks.\n\n    Subcommands measure detection without a run: `scrub detect IN OUT`, `scrub eval GOLD`.", "appliance scrub --run runs/r1 --policy hipaa", subcommands=SCRUB_TOOLS)
 _stage_command("audit", "Audit the scrubbed data before training: group representation and outcome rates, and the privacy plan.", "appliance audit --run runs/r1")
+
+
+def _make_audit_a_group() -> None:
+    from appliance.commands.audit_tools import register_audit_group
+
+    # `appliance audit --run RUN` stays the stage; `appliance audit fairness PREDICTIONS.csv` audits your own predictions.
+    register_audit_group(main)
+
+
+_make_audit_a_group()
 
 
 @main.command(name="train")
@@ -359,14 +360,19 @@ def status(run_dir: Path) -> None:
         click.echo(f"  {name:<9} {'done ' + stage['finished'] if stage else 'not run'}  {json.dumps(stage['counts']) if stage else ''}")
 
 
-def _register_evidence_commands() -> None:
+def _register_commands() -> None:
     from appliance.commands.evidence import diff, verify
+
+    from appliance.commands.serve import chat, serve
 
     main.add_command(verify)
     main.add_command(diff)
+    main.add_command(vault)
+    main.add_command(serve)
+    main.add_command(chat)
 
 
-_register_evidence_commands()
+_register_commands()
 
 if __name__ == "__main__":
     main()

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from appliance.commands.errors import user_errors
+
 RUN_DIR = click.Path(file_okay=False, exists=True, path_type=Path)
-
-
-def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """appliance.cli's error handling, looked up at call time: cli.py imports this module to register it."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from appliance.cli import user_errors as handle
-
-        return handle(func)(*args, **kwargs)
-
-    return wrapper
 
 
 @click.command()
