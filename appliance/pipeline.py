@@ -49,7 +49,11 @@ def open_context(
     write_text(run.root / "policy.yaml", policy_yaml(resolved_policy))
     write_text(run.root / "config.yaml", config_yaml(config))
     sha = policy_sha256(resolved_policy)
+    from audits.report import package_versions
+
+    environment = {**run.manifest.get("environment", {}), "packages": package_versions()}
     run.update_manifest(
+        environment=environment,
         policy={"name": resolved_policy.name, "sha256": sha},
         config_sha256=hashlib.sha256(config_yaml(config).encode()).hexdigest(),
         models=model_fingerprints([DEFAULT_NER_MODEL]) + _base_model_entry(config),
