@@ -9,6 +9,7 @@ which keeps the file streamable and bounded in memory.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -64,9 +65,10 @@ def read_sealed_jsonl(path: Path) -> Iterator[dict[str, Any]]:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            blob = base64.b64decode(line)
             try:
+                blob = base64.b64decode(line.strip(), validate=True)
                 plain = aead.decrypt(blob[:12], blob[12:], associated)
-            except InvalidTag:
+            except (InvalidTag, binascii.Error, ValueError):
+                # A damaged line (not even base64) is as untrustworthy as a forged one.
                 raise ApplianceError(f"vault file {path.name} line {number} fails authentication: it was altered or sealed with another key") from None
             yield json.loads(plain)

@@ -60,11 +60,12 @@ def test_vault_is_encrypted_and_authenticated(tmp_path: Path) -> None:
     assert b"Zebulon" not in raw and b"123-45-6789" not in raw
     assert not path.is_relative_to(run.root), "the vault lives outside the run directory"
     assert list(read_sealed_jsonl(path)) == [{"name": "Zebulon Quartermaine", "ssn": "123-45-6789"}]
-    tampered = bytearray(raw)
-    tampered[20] ^= 1
-    path.write_bytes(bytes(tampered))
-    with pytest.raises(ApplianceError, match="fails authentication"):
-        list(read_sealed_jsonl(path))
+    for position in range(0, len(raw) // 2, 7):  # any flipped byte: a forged ciphertext or broken base64
+        tampered = bytearray(raw)
+        tampered[position] ^= 1
+        path.write_bytes(bytes(tampered))
+        with pytest.raises(ApplianceError, match="fails authentication"):
+            list(read_sealed_jsonl(path))
 
 
 def test_changed_outputs_detects_a_flipped_byte(tmp_path: Path) -> None:
