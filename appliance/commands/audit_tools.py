@@ -12,26 +12,14 @@ That turns `audit` into a group that still runs the stage when given no subcomma
 from __future__ import annotations
 
 import copy
-import functools
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from appliance.commands.errors import user_errors
+
 IN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-
-
-def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """appliance.cli's error handling, looked up at call time: cli.py imports this module to register it."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from appliance.cli import user_errors as handle
-
-        return handle(func)(*args, **kwargs)
-
-    return wrapper
 
 
 @click.command("fairness")
