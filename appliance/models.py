@@ -8,6 +8,7 @@ Nothing here ever touches the network.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import os
 import shutil
@@ -78,6 +79,21 @@ class ResolvedModel:
     origin: str  # "registry" or "local folder"
 
 
+@functools.lru_cache(maxsize=64)
+def _sha256_of(path: str, size: int, mtime_ns: int) -> str:
+    return sha256_file(Path(path))
+
+
+def weights_sha256(path: Path) -> str:
+    """sha256 of a model file, hashed once per process while its size and mtime are unchanged.
+
+    Train and evaluate each resolve the base model (for their fingerprints and to load it);
+    re-reading 0.5 GB of weights every time cost seconds per stage for no added assurance.
+    """
+    stat = path.stat()
+    return _sha256_of(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
 def tree_sha256(folder: Path) -> str:
     """One hash for a folder: sha256 over sorted (relative path, file sha256) pairs."""
     lines = [f"{p.relative_to(folder).as_posix()} {sha256_file(p)}" for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
@@ -115,7 +131,7 @@ def verify_converted(spec: ModelSpec, folder: Path) -> None:
         target = folder / name
         if not target.is_file():
             raise ApplianceError(f"model '{spec.name}': {target} is missing; run `appliance models provision`")
-        found = sha256_file(target)
+        found = weights_sha256(target)
         if found != expected:
             raise ApplianceError(
                 f"model '{spec.name}': {name} has sha256 {found}, expected {expected}; delete {folder} and run `appliance models provision`"
@@ -181,7 +197,7 @@ def resolve_local_folder(path: Path) -> ResolvedModel:
         pickles = [p.name for p in path.iterdir() if p.suffix in PICKLE_SUFFIXES]
         hint = f" (found pickle files {pickles}: convert them to safetensors first)" if pickles else ""
         raise ApplianceError(f"{path} has no .safetensors weights{hint}; pickled weights are never loaded")
-    combined = sha256_bytes("\n".join(f"{w.name} {sha256_file(w)}" for w in weights).encode())
+    combined = sha256_bytes("\n".join(f"{w.name} {weights_sha256(w)}" for w in weights).encode())
     return ResolvedModel(path.name, path, combined, "local folder")
 
 
