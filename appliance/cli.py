@@ -12,11 +12,11 @@ import click
 
 from appliance import __version__, offline
 from appliance.commands.errors import user_errors
+from appliance.commands.options import RUN_DIR, config_option, policy_option, train_overrides, training_options
 from appliance.errors import ApplianceError
 from appliance.commands.scrub_tools import SCRUB_TOOLS, vault
 from appliance.rundir import STAGES
 
-RUN_DIR = click.Path(file_okay=False, path_type=Path)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -24,7 +24,7 @@ RUN_DIR = click.Path(file_okay=False, path_type=Path)
 def main() -> None:
     """Turn your own documents and transcripts into a fine-tuned model, on premises, with an auditable report.
 
-    Stages run over a run directory: ingest -> scrub -> audit -> train -> evaluate -> report.
+    Stages run over a run directory: ingest -> scrub -> audit -> train -> evaluate -> compare -> report.
     Run them all with `appliance run`, or one at a time; an unchanged stage is skipped.
 
     \b
@@ -39,26 +39,6 @@ def main() -> None:
     os.umask(0o077)
 
 
-def policy_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--policy", "policy", metavar="NAME|FILE", help="Policy pack name (see `appliance policy list`) or a YAML file. Default: the run's policy, else 'default'.")(func)
-
-
-def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Run config YAML (task, ingest, train, evaluate sections).")(func)
-
-
-def training_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--max-steps", type=int, help="Optimizer steps to train.")(func)
-    func = click.option("--epsilon", type=float, help="Target epsilon for DP training (with --dp).")(func)
-    func = click.option("--dp/--no-dp", default=None, help="Train with differential privacy (Opacus DP-SGD).")(func)
-    func = click.option("--base-model", metavar="NAME|PATH", help="Registry model name or a local Hugging Face folder (safetensors).")(func)
-    return func
-
-
-def train_overrides(base_model: str | None, dp: bool | None, epsilon: float | None, max_steps: int | None) -> dict[str, dict[str, Any]]:
-    return {"train": {"base_model": base_model, "dp": dp, "target_epsilon": epsilon, "max_steps": max_steps}}
-
-
 @main.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "run_dir", required=True, type=RUN_DIR, help="Run directory to create or continue.")
@@ -69,7 +49,7 @@ def train_overrides(base_model: str | None, dp: bool | None, epsilon: float | No
 @click.option("--strict", is_flag=True, help="Stop with exit 1 after ingest if any input was quarantined.")
 @user_errors
 def run(sources: tuple[Path, ...], run_dir: Path, policy: str | None, config_file: Path | None, base_model: str | None, dp: bool | None, epsilon: float | None, max_steps: int | None, force: bool, strict: bool) -> None:
-    """Run every stage in order: ingest, scrub, audit, train, evaluate, report.
+    """Run every stage in order: ingest, scrub, audit, train, evaluate, compare, report.
 
     Exits 0 when all gates pass, 3 when a compliance gate fails (the report is still written), 1 on a usage or input error.
 
@@ -148,46 +128,8 @@ def _make_audit_a_group() -> None:
 _make_audit_a_group()
 
 
-@main.command(name="train")
-@click.option("--run", "run_dir", required=True, type=RUN_DIR, help="The run directory.")
-@policy_option
-@config_option
-@click.option("--force", is_flag=True, help="Re-run even if inputs, parameters and policy are unchanged.")
-@training_options
-@click.option("--resume", is_flag=True, help="Continue from the latest checkpoint in RUN/train/checkpoints (same steps, metrics and epsilon).")
-@click.option("--show-masking", type=click.IntRange(min=1), metavar="N", help="Print N encoded training records with trained tokens in [[ ]], then exit without training.")
-@user_errors
-def train(run_dir: Path, policy: str | None, config_file: Path | None, force: bool, base_model: str | None, dp: bool | None, epsilon: float | None, max_steps: int | None, resume: bool, show_masking: int | None) -> None:
-    """Fine-tune a LoRA adapter on the training split; --dp trains with Opacus DP-SGD.
-
-    \b
-    Examples:
-      appliance train --run runs/r1 --dp --epsilon 8 --max-steps 60
-      appliance train --run runs/r1 --resume
-      appliance train --run runs/r1 --show-masking 3
-    """
-    from appliance.evidence import sign_run
-    from appliance.pipeline import open_context, run_stage
-
-    overrides = train_overrides(base_model, dp, epsilon, max_steps)
-    overrides["train"]["resume"] = resume  # never inherited from an earlier invocation
-    if show_masking is not None:
-        from appliance.stages.train import show_masking as render
-
-        ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, echo=click.echo, create=False)
-        for block in render(ctx, show_masking):
-            click.echo(block)
-        return
-    ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, echo=click.echo, create=False)
-    with ctx.run.lock():
-        try:
-            # A resumed run must run even though its fingerprint matches the interrupted one.
-            run_stage("train", ctx, force=force or resume)
-        finally:
-            sign_run(ctx.run)
-
-
 _stage_command("evaluate", "Held-out loss and perplexity, base model vs adapter, and per-group model fairness.", "appliance evaluate --run runs/r1")
+_stage_command("compare", "Answer the same held-out prompts with each configured method (few-shot prompt, retrieval, adapter) and compare quality, hallucination and latency.", "appliance compare --run runs/r1")
 _stage_command("report", "Check every gate against the policy and write report/report.html and report/report.json.", "appliance report --run runs/r1")
 
 
@@ -364,12 +306,19 @@ def _register_commands() -> None:
     from appliance.commands.evidence import diff, verify
 
     from appliance.commands.serve import chat, serve
+    from appliance.commands import init as init_commands
+    from appliance.commands import purge as purge_commands
+    from appliance.commands import review as review_commands
+    from appliance.commands.train import train
 
     main.add_command(verify)
+    main.add_command(train)
     main.add_command(diff)
     main.add_command(vault)
     main.add_command(serve)
     main.add_command(chat)
+    for module in (init_commands, purge_commands, review_commands):
+        module.register(main)
 
 
 _register_commands()

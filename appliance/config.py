@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from appliance.errors import ApplianceError
+from appliance.objectives import Objectives
 from policies.loader import validation_problems
 
 
@@ -77,6 +78,20 @@ class TrainConfig(Strict):
     assistant_turns: Literal["all", "last"] = "all"
     # Micro-batches of batch_size per optimizer step (without DP): a larger effective batch in the same memory.
     gradient_accumulation_steps: int = Field(default=1, ge=1)
+    # lora (default), full fine-tuning (small models only), or peft's lighter prefix tuning / IA3.
+    method: Literal["lora", "full", "prefix", "ia3"] = "lora"
+    # Validation loss every N steps (0: only at the end); stop after `early_stopping_patience` evaluations without improvement.
+    eval_every: int = Field(default=0, ge=0)
+    early_stopping_patience: int | None = Field(default=None, ge=1)
+    # DP privacy unit: one record, or every record of one data subject (user-level DP; needs a subject id).
+    privacy_unit: Literal["record", "subject"] = "record"
+    # completion task: pack documents into full sequences (positions restart per document, no cross-document attention).
+    packing: bool = True
+    # Trade compute for memory (recompute activations in backward); 4-bit base weights need bitsandbytes and a CUDA GPU.
+    gradient_checkpointing: bool = False
+    load_in_4bit: bool = False
+    # Also write the base model with the adapter merged in (train/merged/), for serving without peft.
+    merge: bool = False
 
 
 class AuditConfig(Strict):
@@ -97,14 +112,32 @@ class AuditConfig(Strict):
 
 class EvaluateConfig(Strict):
     max_records: int = Field(default=200, ge=1)
+    # The compare stage: the same held-out prompts answered by each method (empty: the stage records "not configured").
+    compare: tuple[Literal["prompt", "retrieval", "adapter", "adapter+retrieval"], ...] = ()
+    compare_records: int = Field(default=16, ge=1, le=1000)
+    few_shot: int = Field(default=3, ge=0, le=16)
+    retrieval_top_k: int = Field(default=3, ge=1, le=20)
+    max_new_tokens: int = Field(default=64, ge=1, le=1024)
+
+
+class TrackingConfig(Strict):
+    """A local, offline experiment tracker; nothing is ever sent anywhere."""
+
+    backend: Literal["none", "tensorboard", "mlflow"] = "none"
+    # Relative to the run directory unless absolute.
+    directory: str = "tracking"
 
 
 class RunConfig(Strict):
-    task: Literal["instruction"] = "instruction"
+    # instruction: conversations and Q&A; completion: raw text (domain adaptation, packed);
+    # classification: text plus a label column, trained as an instruction with the label as answer.
+    task: Literal["instruction", "completion", "classification"] = "instruction"
+    objectives: Objectives = Objectives()
     ingest: IngestConfig = IngestConfig()
     train: TrainConfig = TrainConfig()
     evaluate: EvaluateConfig = EvaluateConfig()
     audit: AuditConfig = AuditConfig()
+    tracking: TrackingConfig = TrackingConfig()
 
 
 def load_config(path: Path | None, overrides: dict[str, dict[str, Any]] | None = None) -> RunConfig:

@@ -16,13 +16,14 @@ from appliance.files import write_text
 from appliance.models import DEFAULT_NER_MODEL, model_fingerprints
 from appliance.records import StageRecord, dumps
 from appliance.rundir import STAGES, RunDir, now
-from appliance.stages import audit, evaluate, ingest, report, scrub, train
+from appliance.stages import audit, compare, evaluate, ingest, report, scrub, train
 from appliance.stages.context import StageContext
 from policies import Policy, PolicyError, load_policy, policy_sha256
 from policies.loader import parse_policy, policy_yaml
 
-STAGE_MODULES: dict[str, ModuleType] = {"ingest": ingest, "scrub": scrub, "audit": audit, "train": train, "evaluate": evaluate, "report": report}
+STAGE_MODULES: dict[str, ModuleType] = {"ingest": ingest, "scrub": scrub, "audit": audit, "train": train, "evaluate": evaluate, "compare": compare, "report": report}
 assert tuple(STAGE_MODULES) == STAGES
+OPTIONAL_STAGES = frozenset({"compare"})
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,8 @@ def _require_previous(name: str, run: RunDir) -> None:
     index = STAGES.index(name)
     if index == 0:
         return
-    missing = [s for s in STAGES[:index] if s != "report" and run.stage_record(s) is None]
+    # compare only adds a table to the report; a run without it is complete.
+    missing = [s for s in STAGES[:index] if s not in OPTIONAL_STAGES and run.stage_record(s) is None]
     if missing:
         raise ApplianceError(f"{name} needs the {missing[0]} stage first: run `appliance {missing[0]} --run {run.root}` (or `appliance run`)")
 

@@ -18,7 +18,7 @@ from appliance.files import sha256_file, write_json
 from appliance.records import FileEntry, StageRecord
 from appliance.vault import vault_dir
 
-STAGES = ("ingest", "scrub", "audit", "train", "evaluate", "report")
+STAGES = ("ingest", "scrub", "audit", "train", "evaluate", "compare", "report")
 VAULT_PREFIX = "vault:"
 
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from appliance import __version__
 from appliance.cli import main
 
-COMMANDS = ("run", "demo", "ingest", "scrub", "audit", "train", "evaluate", "report", "status", "verify", "diff", "policy", "models")
+COMMANDS = ("run", "demo", "ingest", "scrub", "audit", "train", "evaluate", "compare", "report", "status", "verify", "diff", "policy", "models")
 
 
 def test_version() -> None:

@@ -33,7 +33,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> 
 def test_demo_runs_every_stage_and_prints_the_report_path(demo_run: dict) -> None:
     result = demo_run["first"]
     assert result.exit_code == 0, result.output
-    for stage in ("ingest", "scrub", "audit", "train", "evaluate", "report"):
+    for stage in ("ingest", "scrub", "audit", "train", "evaluate", "compare", "report"):
         assert f"{stage}: done" in result.output
     run_dir = demo_run["run_dir"]
     assert f"report: {(run_dir / 'report' / 'report.html').resolve()}" in result.output
@@ -42,7 +42,7 @@ def test_demo_runs_every_stage_and_prints_the_report_path(demo_run: dict) -> Non
 def test_rerun_skips_unchanged_stages(demo_run: dict) -> None:
     output = demo_run["second"].output
     assert demo_run["second"].exit_code == 0, output
-    for stage in ("ingest", "scrub", "audit", "train", "evaluate", "report"):
+    for stage in ("ingest", "scrub", "audit", "train", "evaluate", "compare", "report"):
         assert f"{stage}: inputs, parameters and policy unchanged; skipped (use --force to re-run)" in output
 
 
