@@ -21,20 +21,33 @@ def redaction_gates(scrub_summary: dict[str, Any] | None, policy: Policy) -> lis
 
 
 def privacy_gates(train_summary: dict[str, Any] | None, policy: Policy) -> list[dict[str, Any]]:
+    """DP required, epsilon and delta: always these three gates, so every report lists the same names.
+
+    Example:
+        >>> [g["status"] for g in privacy_gates({"dp": {"epsilon": 2.0, "delta": 1e-6}}, load_policy("default"))]
+        ['not_applicable', 'pass', 'pass']
+    """
+    limits = policy.privacy
     if not train_summary:
-        return [gate("privacy.dp_required", "not_applicable", None, policy.privacy.dp_required, "train stage has not run")]
+        why = "train stage has not run"
+        return [
+            gate("privacy.dp_required", "not_applicable", None, limits.dp_required, why),
+            gate("privacy.epsilon", "not_applicable", None, limits.max_epsilon, why),
+            gate("privacy.delta", "not_applicable", None, limits.max_delta, why),
+        ]
     dp = train_summary.get("dp")
     gates = []
-    if policy.privacy.dp_required:
+    if limits.dp_required:
         gates.append(gate("privacy.dp_required", "pass" if dp else "fail", bool(dp), True, "policy requires differentially private training"))
     else:
         gates.append(gate("privacy.dp_required", "not_applicable", bool(dp), False, "policy does not require DP"))
     if dp:
-        eps = dp["epsilon"]
-        gates.append(gate("privacy.epsilon", "pass" if eps <= policy.privacy.max_epsilon else "fail", eps, policy.privacy.max_epsilon, f"epsilon spent at delta {dp['delta']:.1e}"))
-        gates.append(gate("privacy.delta", "pass" if dp["delta"] <= policy.privacy.max_delta else "fail", dp["delta"], policy.privacy.max_delta, "delta of the (epsilon, delta) guarantee"))
+        eps, delta = dp["epsilon"], dp["delta"]
+        gates.append(gate("privacy.epsilon", "pass" if eps <= limits.max_epsilon else "fail", eps, limits.max_epsilon, f"epsilon spent at delta {delta:.1e}"))
+        gates.append(gate("privacy.delta", "pass" if delta <= limits.max_delta else "fail", delta, limits.max_delta, "delta of the (epsilon, delta) guarantee"))
     else:
-        gates.append(gate("privacy.epsilon", "not_applicable", None, policy.privacy.max_epsilon, "trained without DP: no formal guarantee"))
+        gates.append(gate("privacy.epsilon", "not_applicable", None, limits.max_epsilon, "trained without DP: no formal guarantee"))
+        gates.append(gate("privacy.delta", "not_applicable", None, limits.max_delta, "trained without DP: no formal guarantee"))
     return gates
 
 

@@ -82,10 +82,12 @@ def test_empirical_epsilon_of_a_perfect_attack_is_the_exact_binomial_bound() -> 
         (1.0, [2.0, 3.0, 0.5], 2, 1.0),  # log2(4) - log2(2)
         (0.1, [1.0] * 7, 1, 3.0),  # best of 8: log2(8)
         (9.0, [1.0] * 7, 8, 0.0),  # worst of 8
-        (1.0, [1.0] * 3, 1, 2.0),  # ties go to the canary
+        (1.0, [1.0] * 3, 2.5, 0.678072),  # ties count half: log2(4) - log2(2.5)
+        (1.0, [1.0] * 7, 4.5, 0.830075),  # a model that cannot tell passcodes apart sits near chance, not at the top
+        (1.0, [0.5, 1.0, 2.0, 2.0], 2.5, 1.0),  # one below, one tie: log2(5) - log2(2.5)
     ],
 )
-def test_exposure_on_a_hand_built_ranking(canary: float, candidates: list[float], rank: int, exposure: float) -> None:
+def test_exposure_on_a_hand_built_ranking(canary: float, candidates: list[float], rank: float, exposure: float) -> None:
     assert canary_exposure(canary, candidates) == {"rank": rank, "candidates": len(candidates), "exposure": exposure}
 
 

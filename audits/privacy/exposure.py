@@ -3,9 +3,15 @@
 Exposure of a secret among R possible secrets is log2(|R|) - log2(rank), where rank 1 is the
 secret the model finds most likely. Enumerating a million passcodes is too slow on a CPU, so we
 rank the canary among N random candidates of the same format and use the sampled estimate
-log2(N + 1) - log2(rank), rank = 1 + the number of candidates with a strictly lower loss (ties go
-to the canary's favour, never against it). Exposure is between 0 and log2(N + 1); a model that
-never saw the canary has an expected exposure of about log2(e) = 1.44 bits.
+log2(N + 1) - log2(rank), rank = 1 + the number of candidates with a strictly lower loss + half
+the number that tie with it (the mid-rank: the expected rank when ties are broken at random).
+Exposure is between 0 and log2(N + 1); a model that never saw the canary has an expected exposure
+of about log2(e) = 1.44 bits.
+
+Why ties count half: a model that gives every passcode the same likelihood (an untrained or
+collapsed one, or losses rounded in low precision) has memorised nothing, and its exposure must
+sit at chance. Counting ties in the canary's favour would instead report the maximum exposure
+and fail the gate; counting them against it would hide a canary that ties with a few candidates.
 
 Example:
     >>> canary_exposure(1.0, [2.0, 3.0, 0.5])
@@ -23,7 +29,10 @@ from audits.fairness_data import clean_number
 
 def canary_exposure(canary_loss: float, candidate_losses: Sequence[float]) -> dict[str, Any]:
     """Rank and exposure (bits) of one canary's loss among its candidates' losses (lower = more likely)."""
-    rank = 1 + sum(1 for loss in candidate_losses if loss < canary_loss)
+    below = sum(1 for loss in candidate_losses if loss < canary_loss)
+    ties = sum(1 for loss in candidate_losses if loss == canary_loss)
+    rank = 1 + below + ties / 2
+    rank = int(rank) if rank.is_integer() else rank
     exposure = math.log2(len(candidate_losses) + 1) - math.log2(rank)
     return {"rank": rank, "candidates": len(candidate_losses), "exposure": clean_number(exposure)}
 
