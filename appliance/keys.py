@@ -25,3 +25,8 @@ def keys_dir() -> Path:
 def hash_salt() -> bytes:
     """Salt of the `hash` operator: same value, same token across this installation's runs."""
     return _secret("hash.salt")
+
+
+def erasure_salt() -> bytes:
+    """Salt of the erased-subject hashes in manifests: the controller can re-derive them, an auditor cannot reverse them."""
+    return _secret("erasure.salt")

@@ -1,0 +1,166 @@
+"""`appliance purge RUN --subject ID`: the right to erasure on a real ingested and scrubbed run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from appliance.cli import main
+from appliance.evidence import sign_run, verify_run
+from appliance.files import read_jsonl, write_bytes, write_json
+from appliance.pipeline import open_context, run_stage
+from appliance.purge import subject_hash
+from appliance.records import Record, StageRecord
+from appliance.rundir import RunDir, now
+from appliance.split import split_records
+from appliance.vault import read_sealed_jsonl
+
+SUBJECT = "C-1001"
+# What only the erased subject's records hold: PII, a plain phrase, and a demographic value.
+SUBJECT_VALUES = ("Zebediah Quartermaine", "zeb.quartermaine@example.org", "purple walrus mortgage", SUBJECT)
+
+
+def corpus(folder: Path) -> Path:
+    rows = [
+        {"customer_id": SUBJECT, "text": "Zebediah Quartermaine asked about the purple walrus mortgage; write to zeb.quartermaine@example.org.", "gender": "male"},
+        {"customer_id": SUBJECT, "text": "Second call: Zebediah Quartermaine wants the purple walrus mortgage rate fixed for ten years.", "gender": "male"},
+    ]
+    rows += [{"customer_id": f"C-2{i:03d}", "text": f"Customer number {i} asked how to raise the overdraft limit on the current account {i} times.", "gender": "female"} for i in range(8)]
+    source = folder / "exports" / "calls.jsonl"
+    source.parent.mkdir(parents=True)
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return source.parent
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A real ingest and scrub (Presidio) of a 10-record corpus, plus a train stage recorded from the real split."""
+    base = tmp_path_factory.mktemp("purge-template")
+    home, root = base / "home", base / "run"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("APPLIANCE_HOME", str(home))
+        ctx = open_context(root, policy="banking", sources=(corpus(base),), echo=lambda _: None)
+        run_stage("ingest", ctx)
+        run_stage("scrub", ctx)
+        # Training itself is not under test here: record the split as the train stage would, with a stand-in adapter.
+        records = [Record.from_json(r) for r in read_jsonl(root / "scrub" / "records.jsonl")]
+        train, held_out = split_records(records, 0.2, seed=0)
+        write_json(root / "train" / "split.json", {"train": [r.id for r in train], "validation": [r.id for r in held_out]})
+        write_bytes(root / "train" / "adapter" / "adapter_model.safetensors", b"\0" * 64)
+        outputs = [ctx.run.entry(root / "train" / "split.json"), ctx.run.entry(root / "train" / "adapter" / "adapter_model.safetensors")]
+        ctx.run.record_stage(StageRecord("train", "fp", now(), now(), {}, [], outputs, {"train_records": len(train)}, {}))
+        sign_run(ctx.run)
+    return home, root
+
+
+@pytest.fixture
+def run_dir(template: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the template run and its home (keys and vault), so each test may purge it."""
+    home, root = template
+    shutil.copytree(home, tmp_path / "home")
+    shutil.copytree(root, tmp_path / "run")
+    monkeypatch.setenv("APPLIANCE_HOME", str(tmp_path / "home"))
+    return tmp_path / "run"
+
+
+def purge(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["purge", *args])
+    return result.exit_code, result.output
+
+
+def everything_readable(run_dir: Path) -> dict[str, str]:
+    """Every file the run wrote, with the sealed vault files decrypted: where the subject must not remain."""
+    run = RunDir(run_dir)
+    texts = {str(p): p.read_bytes().decode("utf-8", errors="replace") for p in run_dir.rglob("*") if p.is_file()}
+    for path in run.vault.iterdir():
+        texts[str(path)] = path.read_bytes().decode("utf-8", errors="replace")
+        if path.name.endswith(".jsonl.enc"):
+            texts[f"{path} (decrypted)"] = "\n".join(json.dumps(row, ensure_ascii=False) for row in read_sealed_jsonl(path))
+    return texts
+
+
+def test_purge_removes_every_trace_of_the_subject_and_the_run_still_verifies(run_dir: Path) -> None:
+    before = everything_readable(run_dir)
+    assert any("Zebediah Quartermaine" in text for name, text in before.items() if "decrypted" in name)  # the fixture holds the subject
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 0, output
+    assert "removed      2  raw records (sealed vault)" in output
+    assert "removed      2  demographics rows (sealed vault)" in output
+    assert "removed      2  scrubbed records" in output
+    leaks = [f"{name}: {value}" for name, text in everything_readable(run_dir).items() for value in SUBJECT_VALUES if value in text]
+    assert leaks == []
+    assert SUBJECT not in output
+    verification = verify_run(run_dir)
+    assert verification.ok, verification.differences
+    scrubbed = list(read_jsonl(run_dir / "scrub" / "records.jsonl"))
+    assert len(scrubbed) == 8
+    assert RunDir(run_dir).manifest["stages"]["scrub"]["counts"]["records_out"] == 8
+    assert RunDir(run_dir).manifest["stages"]["ingest"]["counts"]["records_out"] == 8
+
+
+def test_the_erasure_is_recorded_as_a_salted_hash_with_counts_and_the_adapter_to_retrain(run_dir: Path) -> None:
+    split = json.loads((run_dir / "train" / "split.json").read_text())
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 0, output
+    [erasure] = RunDir(run_dir).manifest["erasures"]
+    assert erasure["subject_hash"] == subject_hash(SUBJECT)
+    assert erasure["status"] == "complete"
+    assert erasure["removed"]["raw_records"] == 2
+    assert erasure["removed"]["split_entries"] == 2
+    assert erasure["erased_at"]
+    after = json.loads((run_dir / "train" / "split.json").read_text())
+    assert len(after["train"]) + len(after["validation"]) == len(split["train"]) + len(split["validation"]) - 2
+    subject_in_training = erasure["removed"]["split_entries"] > 0 and any(i not in after["train"] for i in split["train"])
+    assert subject_in_training
+    assert erasure["retrain"] == ["train/adapter"]
+    assert "retrain: train/adapter was trained on this subject's records" in output
+
+
+def test_dry_run_counts_and_changes_nothing(run_dir: Path) -> None:
+    files = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    vault = {p: p.read_bytes() for p in RunDir(run_dir).vault.iterdir()}
+    code, output = purge(str(run_dir), "--subject", SUBJECT, "--dry-run")
+    assert code == 0, output
+    assert "(dry run: nothing changed)" in output
+    assert "would remove      2  raw records (sealed vault)" in output
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == files
+    assert {p: p.read_bytes() for p in RunDir(run_dir).vault.iterdir()} == vault
+
+
+def test_a_subject_purged_twice_is_an_error_the_second_time(run_dir: Path) -> None:
+    assert purge(str(run_dir), "--subject", SUBJECT)[0] == 0
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 1
+    assert output == f"Error: no records of subject {subject_hash(SUBJECT)[:12]} (salted hash) in {run_dir.resolve()}; subject ids match exactly the value of the ingest subject column (e.g. customer_id)\n"
+
+
+def test_unknown_subject_and_missing_run_are_one_line_errors(run_dir: Path, tmp_path: Path) -> None:
+    code, output = purge(str(run_dir), "--subject", "C-9999")
+    assert code == 1
+    assert output.startswith("Error: no records of subject ") and output.count("\n") == 1 and "C-9999" not in output
+    code, output = purge(str(tmp_path / "nowhere"), "--subject", SUBJECT)
+    assert code == 1
+    assert output == f"Error: {tmp_path / 'nowhere'} is not a run directory (no manifest.json); create one with `appliance ingest SOURCES --run {tmp_path / 'nowhere'}`\n"
+
+
+def test_a_purge_killed_half_way_finishes_when_run_again(run_dir: Path) -> None:
+    """The in-progress record is written before any file changes; here the scrubbed corpus was already rewritten."""
+    from appliance.files import write_jsonl
+    from appliance.purge import _plan, _record_erasure
+
+    run = RunDir(run_dir)
+    erasure = _plan(run, SUBJECT, subject_hash(SUBJECT), dry_run=False)
+    _record_erasure(run, erasure, "in progress")
+    scrubbed = run_dir / "scrub" / "records.jsonl"
+    write_jsonl(scrubbed, [r for r in read_jsonl(scrubbed) if r.get("subject_id") != SUBJECT])
+    assert not verify_run(run_dir).ok  # the half-done state is visible
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 0, output
+    assert verify_run(run_dir).ok
+    [record] = run.manifest["erasures"]
+    assert record["status"] == "complete" and record["removed"]["raw_records"] == 2
+    assert not [v for text in everything_readable(run_dir).values() for v in SUBJECT_VALUES if v in text]
