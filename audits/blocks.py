@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", "not_applicable": "n/a"}
+STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", "not_applicable": "n/a", "met": "MET", "missed": "MISSED", "not_measured": "not measured"}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from audits.blocks import Block, Bullets, Cards, Chart, Code, Heading, Paragraph, Section, Table, fmt, mapping_table
-from audits.charts import ADAPTER, BASE, bar_chart_svg, line_chart_svg
+from audits.charts import ADAPTER, BASE, DATA, bar_chart_svg, line_chart_svg
 from audits.fairness_report import fairness_blocks
 from audits.regulatory import SECTION_TITLES
 
@@ -36,6 +36,9 @@ def summary_blocks(report: dict[str, Any]) -> list[Block]:
         if failed
         else f"All {counts['pass']} applicable compliance gates passed under policy '{report['policy'].get('name')}'; {counts['not_applicable']} could not be judged on this data."
     )
+    objectives = (report.get("objectives") or {}).get("counts") or {}
+    if sum(objectives.values()):
+        verdict += f" Objectives: {objectives.get('met', 0)} met, {objectives.get('missed', 0)} missed, {objectives.get('not_measured', 0)} not measured (section 2)."
     # One line per gate keeps every verdict on the first screen; the full detail is in report.json
     # and in the section each gate belongs to.
     rows = tuple((g["name"], g["status"], fmt(g.get("value")), fmt(g.get("threshold")), first_clause(g.get("detail", ""))) for g in gates)
@@ -164,7 +167,7 @@ def evaluation_blocks(report: dict[str, Any]) -> list[Block]:
     evaluation = report.get("evaluation") or {}
     base, adapter = evaluation.get("base") or {}, evaluation.get("adapter") or {}
     rows = []
-    for key, label in (("loss", "Loss (nats/token)"), ("perplexity", "Perplexity"), ("accuracy", "Label accuracy"), ("labelled", "Labelled records")):
+    for key, label in (("loss", "Loss (nats/token)"), ("perplexity", "Perplexity"), ("accuracy", "Label accuracy"), ("macro_f1", "Macro F1"), ("labelled", "Labelled records")):
         if key in base or key in adapter:
             change = adapter[key] - base[key] if isinstance(adapter.get(key), (int, float)) and isinstance(base.get(key), (int, float)) and key != "labelled" else None
             rows.append((label, fmt(base.get(key)), fmt(adapter.get(key)), fmt(change)))
@@ -173,7 +176,115 @@ def evaluation_blocks(report: dict[str, Any]) -> list[Block]:
     ]
     if base.get("loss") is not None and adapter.get("loss") is not None:
         blocks.append(Chart(bar_chart_svg(["held-out loss"], [("base", BASE, [base["loss"]]), ("adapter", ADAPTER, [adapter["loss"]])], axis_label="nats per token (lower is better)"), "Held-out loss: base model vs adapter"))
+    blocks += per_class_blocks(base, adapter)
+    blocks += generation_blocks(evaluation.get("generation"))
+    blocks += comparison_blocks(report.get("comparison"))
     return blocks
+
+
+def per_class_blocks(base: dict[str, Any], adapter: dict[str, Any]) -> list[Block]:
+    per_class = adapter.get("per_class") or {}
+    if not per_class:
+        return []
+    before = base.get("per_class") or {}
+    rows = tuple(
+        (label, fmt(s.get("support")), fmt((before.get(label) or {}).get("precision")), fmt(s.get("precision")), fmt((before.get(label) or {}).get("recall")), fmt(s.get("recall")), fmt(s.get("f1")))
+        for label, s in per_class.items()
+    )
+    return [Table(("Label", "Held-out records", "Precision (base)", "Precision (adapter)", "Recall (base)", "Recall (adapter)", "F1 (adapter)"), rows, "Per class on held-out labelled records: the predicted label is the one the model scores most likely. Macro F1 is the unweighted mean of the per-class F1.")]
+
+
+def generation_blocks(generation: dict[str, Any] | None) -> list[Block]:
+    if not generation:
+        return []
+    found = generation.get("pii_by_type") or {}
+    rows = (
+        ("Held-out prompts answered", fmt(generation.get("records"))),
+        ("Answers with PII detected", fmt(generation.get("answers_with_pii"))),
+        ("PII findings in answers", fmt(generation.get("pii_emitted"))),
+        ("By type", ", ".join(f"{t}: {n}" for t, n in sorted(found.items())) or "none"),
+        ("Latency per answer, median / p95 (s)", f"{fmt(generation.get('latency_p50_s'))} / {fmt(generation.get('latency_p95_s'))}"),
+        ("Generated tokens per second", fmt(generation.get("tokens_per_s"), 1)),
+    )
+    return [Heading("Generation sample"), Table(("Adapter answers, scrubbed", "Value"), rows, f"Greedy answers of at most {fmt(generation.get('max_new_tokens'))} new tokens to held-out prompts, run through the policy's PII detector. Only types and counts are recorded, never the text.", widths=(2, 2))]
+
+
+# The compare stage's metrics in the order a reviewer reads them: task quality, hallucination, safety, cost.
+COMPARE_COLUMNS = (
+    ("exact_match", "Exact match"), ("token_f1", "Token F1"), ("rouge_l", "ROUGE-L"), ("unsupported_rate", "Hallucination rate"),
+    ("refusal_rate", "Refusal rate"), ("pii_emitted", "PII emitted"), ("latency_p50_s", "p50 latency (s)"), ("latency_p95_s", "p95 latency (s)"), ("tokens_per_s", "Tokens/s"),
+)
+RATE_METRICS = ("exact_match", "token_f1", "rouge_l", "unsupported_rate", "refusal_rate")
+METHOD_COLOURS = {"prompt": BASE, "retrieval": DATA, "adapter": ADAPTER, "adapter+retrieval": "#7a3e9d"}
+
+
+def comparison_blocks(comparison: dict[str, Any] | None) -> list[Block]:
+    """Methods x metrics on the same held-out prompts: did fine-tuning earn its cost?"""
+    if not comparison:
+        return []
+    methods = comparison["methods"]
+    rows = tuple((m["name"], fmt(m.get("records")), *(fmt((m.get("metrics") or {}).get(key)) for key, _ in COMPARE_COLUMNS)) for m in methods)
+    series = [(m["name"], METHOD_COLOURS.get(m["name"], "#555555"), [(m.get("metrics") or {}).get(key) for key in RATE_METRICS]) for m in methods]
+    latency = [(m["name"], METHOD_COLOURS.get(m["name"], "#555555"), [(m.get("metrics") or {}).get("latency_p95_s")]) for m in methods]
+    labels = dict(COMPARE_COLUMNS)
+    definitions = comparison.get("definitions") or {}
+    blocks: list[Block] = [
+        Heading("Adaptation methods compared"),
+        Paragraph("The same held-out prompts answered by each method: the base model with a prompt and few-shot examples, with retrieved passages, the fine-tuned adapter, and the adapter with retrieval. Fine-tuning earned its cost when the adapter beats the cheaper methods on task quality without more hallucination."),
+        Table(("Method", "Prompts", *(label for _, label in COMPARE_COLUMNS)), rows, "Hallucination rate is the unsupported-content rate: entities, numbers and dates in an answer found in neither the prompt, the retrieved context nor the reference.", widths=(1.4, 0.7, *(0.8 for _ in COMPARE_COLUMNS))),
+        Chart(bar_chart_svg([labels[key] for key in RATE_METRICS], series, axis_label="share of answers / overlap score (0 to 1)"), "Task quality and hallucination by method (higher is better for the first three, lower for hallucination and refusal)"),
+        Chart(bar_chart_svg(["p95 latency"], latency, axis_label="seconds per answer (lower is better)"), "95th-percentile latency per answer by method"),
+    ]
+    if definitions:
+        blocks.append(Bullets(tuple(f"{name}: {text}" for name, text in definitions.items())))
+    return blocks
+
+
+def compute_blocks(report: dict[str, Any]) -> list[Block]:
+    compute = report.get("compute")
+    if not compute:
+        return [Paragraph("Compute was not recorded for this report.", "note")]
+    flops = compute.get("training_flops") or {}
+    power = compute.get("assumed_power") or {}
+    measured = compute.get("energy_measured")
+    energy_word = "measured" if measured else "estimated"
+    rows = (
+        ("Device", f"{compute.get('device', '–')}, {fmt(compute.get('threads'))} threads, {compute.get('machine') or '–'}"),
+        ("Wall time, all stages", f"{fmt(compute.get('wall_seconds'), 1)} s"),
+        ("Training tokens (real, not padding)", fmt(compute.get("training_tokens"))),
+        ("Training FLOPs (estimate)", f"{flops['flops']:.3g} ({flops['formula']})" if flops else "–"),
+        ("Full fine-tuning would take", f"{flops['full_fine_tuning_flops']:.3g} FLOPs (6 x parameters x tokens)" if flops else "–"),
+        (f"Energy ({energy_word})", f"{fmt(compute.get('energy_kwh'), 4)} kWh ({fmt(compute.get('energy_joules'), 0)} J)"),
+    )
+    stage_rows = tuple((s["stage"], fmt(s["seconds"], 1), fmt(s.get("joules"), 0), s["energy_method"] + (f" ({', '.join(s['energy_sources'])})" if s.get("energy_sources") else "")) for s in compute.get("stages", []))
+    caption = "Measured energy comes from hardware counters (RAPL, NVIDIA board energy). " + (
+        "" if measured else f"ESTIMATE for stages without a counter: {power.get('basis', 'assumed power')} = {fmt(power.get('watts'), 0)} W, times wall time. It is an upper-bound guess, not a measurement."
+    )
+    return [
+        Table(("Compute", "Value"), rows, "FLOPs follow Kaplan et al. (2020), about 6 FLOPs per parameter per token, attention ignored; with a frozen base only the trainable weights need weight gradients.", widths=(1.4, 3)),
+        Table(("Stage", "Wall time (s)", "Energy (J)", "Energy from"), stage_rows, caption, widths=(1.2, 1, 1, 2.5)),
+    ]
+
+
+def objectives_blocks(report: dict[str, Any]) -> list[Block]:
+    objectives = report.get("objectives") or {}
+    verdicts = objectives.get("verdicts") or []
+    if not verdicts:
+        return [Paragraph("No objectives were set in the run config, so nothing here says what success means for this use case. `appliance init --use-case ...` writes a starter config with objectives and targets.", "note")]
+    use = objectives.get("use_case") or "not stated"
+    where = f" ({objectives['department']})" if objectives.get("department") else ""
+    rule = (
+        "These objectives are enforced: each one missed or not measured is also a failed gate (objectives.<metric>) and blocks release."
+        if objectives.get("enforced")
+        else "These objectives are the business's acceptance criteria, reported next to the policy's gates; a missed one does not fail the run (set objectives.enforce: true to make them gates)."
+    )
+    rows = tuple((v["metric"], v["status"], fmt(v["value"], 4), f"{v['op']} {fmt(v['target'], 4)}", v["source"]) for v in verdicts)
+    counts = objectives.get("counts") or {}
+    return [
+        Paragraph(f"Use case: {use}{where}; task: {objectives.get('task') or '–'}. {rule}"),
+        Table(("Objective", "Status", "Measured", "Target", "Measured where"), rows, f"{counts.get('met', 0)} met, {counts.get('missed', 0)} missed, {counts.get('not_measured', 0)} not measured. Not measured: the run did not produce this metric (e.g. no compare stage, or no labelled records).", status_column=1, widths=(1.4, 0.9, 0.9, 0.9, 3.2)),
+        Bullets(tuple(f"{v['metric']}: {v['meaning']}." for v in verdicts)),
+    ]
 
 
 def regulatory_blocks(report: dict[str, Any]) -> list[Block]:
@@ -227,12 +338,14 @@ def limitations_blocks(report: dict[str, Any]) -> list[Block]:
 
 BUILDERS = {
     "summary": summary_blocks,
+    "objectives": objectives_blocks,
     "lineage": lineage_blocks,
     "redaction": redaction_blocks,
     "fairness": lambda report: fairness_blocks(report["fairness"], report["policy"].get("thresholds", {})),
     "privacy": privacy_blocks,
     "training": training_blocks,
     "evaluation": evaluation_blocks,
+    "compute": compute_blocks,
     "limitations": limitations_blocks,
     "regulatory": regulatory_blocks,
     "environment": environment_blocks,

@@ -21,7 +21,7 @@ from fpdf.fonts import FontFace
 from audits.blocks import STATUS_WORDS, Block, Section
 from audits.document import document
 
-STATUS_FILL = {"pass": (30, 123, 52), "fail": (179, 38, 30), "not_applicable": (107, 107, 107)}
+STATUS_FILL = {"pass": (30, 123, 52), "fail": (179, 38, 30), "not_applicable": (107, 107, 107), "met": (30, 123, 52), "missed": (179, 38, 30), "not_measured": (107, 107, 107)}
 TRANSLITERATE = {"ε": "epsilon", "δ": "delta", "–": "-", "—": "-", "…": "...", "≤": "<=", "≥": ">=", "→": "->", "‘": "'", "’": "'", "“": '"', "”": '"', "·": "|"}
 LINE = 4.6
 

@@ -25,14 +25,14 @@ ANNEX_IV = (
     ("1(h)", "Instructions for use for the deployer", ("limitations",), "partly"),
     ("2(a)", "Methods and steps of development, incl. pre-trained systems and third-party tools used", ("training", "lineage", "environment"), "answered"),
     ("2(b)", "Design specifications: logic, key choices and their rationale, what is optimised, trade-offs", ("training", "privacy", "summary"), "partly"),
-    ("2(c)", "System architecture and computational resources used to develop, train, test and validate", ("training", "environment"), "answered"),
+    ("2(c)", "System architecture and computational resources used to develop, train, test and validate", ("training", "compute", "environment"), "answered"),
     ("2(d)", "Data requirements: datasheets, provenance, scope, characteristics, selection, labelling, cleaning", ("lineage", "redaction", "fairness"), "answered"),
     ("2(e)", "Assessment of the human oversight measures needed (Article 14)", (), "human"),
     ("2(f)", "Pre-determined changes to the system and its performance", (), "human"),
-    ("2(g)", "Validation and testing: data, metrics (accuracy, robustness, discriminatory impact), dated and signed test logs", ("evaluation", "fairness", "summary", "evidence"), "partly"),
+    ("2(g)", "Validation and testing: data, metrics (accuracy, robustness, discriminatory impact), dated and signed test logs", ("objectives", "evaluation", "fairness", "summary", "evidence"), "partly"),
     ("2(h)", "Cybersecurity measures", ("privacy", "evidence"), "partly"),
-    ("3", "Capabilities and limitations in performance, accuracy for specific groups, foreseeable risks, input data specifications", ("evaluation", "fairness", "limitations"), "partly"),
-    ("4", "Appropriateness of the performance metrics", ("evaluation", "fairness"), "partly"),
+    ("3", "Capabilities and limitations in performance, accuracy for specific groups, foreseeable risks, input data specifications", ("objectives", "evaluation", "fairness", "limitations"), "partly"),
+    ("4", "Appropriateness of the performance metrics", ("objectives", "evaluation", "fairness"), "partly"),
     ("5", "Risk management system (Article 9)", ("summary",), "partly"),
     ("6", "Relevant changes made through the lifecycle", ("evidence",), "partly"),
     ("7", "Harmonised standards or other specifications applied", (), "human"),
@@ -43,18 +43,20 @@ ANNEX_IV = (
 NIST_AI_RMF = (
     ("Govern", "Policies, accountability and risk tolerance", ("summary", "evidence"), "The policy pack (name, sha256, thresholds) encodes the risk tolerance; the signed manifest makes the run accountable.", "Name the accountable owner and approve the policy's thresholds."),
     ("Map", "Context, intended use, data provenance, affected people", ("limitations", "lineage"), "Intended use, out-of-scope uses, data lineage and the datasheet.", "Describe the deployment context and who is affected; assess impacts."),
-    ("Measure", "Privacy, fairness, validity and security measured and tracked", ("redaction", "privacy", "fairness", "evaluation"), "Redaction counts and residual rate, the DP guarantee, per-group fairness with intervals, held-out loss.", "Evaluate on the real task with domain experts; red-team the model."),
+    ("Measure", "Privacy, fairness, validity and security measured and tracked", ("redaction", "privacy", "fairness", "objectives", "evaluation"), "Redaction counts and residual rate, the DP guarantee, per-group fairness with intervals, held-out loss, objectives judged against their targets.", "Evaluate on the real task with domain experts; red-team the model."),
     ("Manage", "Act on measured risks: release decisions, monitoring, response", ("summary", "evidence"), "Gates fail the run (exit code 3); `appliance verify` and `appliance diff` track integrity and change.", "Decide on release; set up monitoring, incident response and decommissioning."),
 )
 
 SECTION_TITLES = {
     "summary": "Summary and gates",
+    "objectives": "Objectives",
     "lineage": "Data lineage",
     "redaction": "Redaction",
     "fairness": "Fairness",
     "privacy": "Privacy",
     "training": "Training",
     "evaluation": "Evaluation",
+    "compute": "Compute used",
     "limitations": "Limitations and intended use",
     "regulatory": "Regulatory map",
     "environment": "Environment",
@@ -124,6 +126,12 @@ def human_tasks(report: dict[str, Any]) -> list[str]:
     skipped = [g["name"] for g in report.get("gates", []) if g["status"] == "not_applicable"]
     if skipped:
         tasks.append(f"Decide whether the gates that could not be judged are acceptable: {', '.join(skipped)}.")
+    objectives = report.get("objectives") or {}
+    if not objectives.get("verdicts"):
+        tasks.append("Set the objectives that decide success for this use case (metrics and targets in the run config's objectives block; `appliance init` writes a starter).")
+    unmet = [v["metric"] for v in objectives.get("verdicts", []) if v["status"] != "met"]
+    if unmet:
+        tasks.append(f"Objectives not met or not measured: {', '.join(unmet)}. Decide whether the model is fit for its use case anyway, and record why.")
     if not report.get("privacy", {}).get("dp"):
         tasks.append("Accept in writing that the adapter carries no formal privacy guarantee, or re-train with --dp.")
     tasks += [

@@ -93,6 +93,13 @@ def _policy(manifest: dict[str, Any], policy: Any) -> dict[str, Any]:
     return result
 
 
+def comparison(compare_summary: dict[str, Any]) -> dict[str, Any] | None:
+    """The compare stage's methods x metrics table, or None when the stage was not configured or has not run."""
+    if not compare_summary or compare_summary.get("configured") is False or not compare_summary.get("methods"):
+        return None
+    return {"methods": compare_summary["methods"], "definitions": compare_summary.get("definitions", {})}
+
+
 def build_report(
     manifest: dict[str, Any],
     *,
@@ -101,6 +108,8 @@ def build_report(
     training_curve: list[dict[str, Any]],
     policy: Any = None,
     signing_key: dict[str, Any] | None = None,
+    objectives: dict[str, Any] | None = None,
+    compute: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything an auditor needs, from the manifest; `manifest_sha256` is `manifest_digest(manifest)`."""
     from appliance.evidence.digest import report_artifacts
@@ -143,7 +152,10 @@ def build_report(
             "counts": counts("train"),
             "curve": [{k: p[k] for k in CURVE_KEYS if k in p} for p in training_curve],
         },
-        "evaluation": summary("evaluate").get("metrics", {}),
+        "objectives": objectives or {"use_case": "", "department": "", "task": "", "enforced": False, "verdicts": [], "counts": {"met": 0, "missed": 0, "not_measured": 0}},
+        "evaluation": {**summary("evaluate").get("metrics", {}), **({"generation": summary("evaluate")["generation"]} if summary("evaluate").get("generation") else {})},
+        "comparison": comparison(summary("compare")),
+        "compute": compute,
         "privacy": {
             "plan": summary("audit").get("privacy_plan", {}),
             "dp": train.get("dp"),

@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from appliance.compute import compute_used
 from appliance.files import read_jsonl, write_bytes, write_json, write_text
+from appliance.objectives import Verdict, judge_objectives, objective_gates
 from appliance.records import FileEntry
 from appliance.stages.context import StageContext, StageOutput
 
@@ -31,7 +33,7 @@ def params(ctx: StageContext) -> dict[str, Any]:
     from appliance.evidence import signing_identity
 
     # The report embeds the signing key, so a new key means a new report.
-    return {"policy": ctx.policy.name, "signing_key": signing_identity()["fingerprint"]}
+    return {"policy": ctx.policy.name, "signing_key": signing_identity()["fingerprint"], "objectives": ctx.config.objectives.model_dump(mode="json")}
 
 
 def compute_gates(ctx: StageContext, manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -51,7 +53,26 @@ def compute_gates(ctx: StageContext, manifest: dict[str, Any]) -> list[dict[str,
         *privacy_audit_gates((summary("evaluate") or {}).get("privacy_audit"), ctx.policy),
         *fairness_gates(data, model, fairness=ctx.policy.fairness),
         *counterfactual_gates((summary("evaluate") or {}).get("counterfactual"), fairness=ctx.policy.fairness),
+        *(objective_gates(judge_run(ctx, manifest)) if ctx.config.objectives.enforce else []),
     ]
+
+
+def judge_run(ctx: StageContext, manifest: dict[str, Any]) -> list[Verdict]:
+    """The run config's objectives judged against what the stages measured."""
+    summaries = {name: s.get("summary") or {} for name, s in manifest.get("stages", {}).items()}
+    return judge_objectives(ctx.config.objectives, summaries)
+
+
+def objectives_record(ctx: StageContext, verdicts: list[Verdict]) -> dict[str, Any]:
+    objectives = ctx.config.objectives
+    return {
+        "use_case": objectives.use_case,
+        "department": objectives.department,
+        "task": ctx.config.task,
+        "enforced": objectives.enforce,
+        "verdicts": [v.as_dict() for v in verdicts],
+        "counts": {status: sum(v.status == status for v in verdicts) for status in ("met", "missed", "not_measured")},
+    }
 
 
 def build(ctx: StageContext) -> dict[str, Any]:
@@ -69,6 +90,8 @@ def build(ctx: StageContext) -> dict[str, Any]:
         training_curve=curve,
         policy=ctx.policy,
         signing_key=signing_identity(),
+        objectives=objectives_record(ctx, judge_run(ctx, manifest)),
+        compute=compute_used({n: s for n, s in manifest.get("stages", {}).items() if n != "report"}, curve),
     )
     validate_report(report)  # a report that breaks its published schema is a bug: fail before writing
     return report
@@ -101,7 +124,19 @@ def execute(ctx: StageContext) -> StageOutput:
     ctx.echo(f"  gates: {sum(g['status'] == 'pass' for g in gates)} pass, {len(failed)} fail, {sum(g['status'] == 'not_applicable' for g in gates)} not applicable")
     for name in failed:
         ctx.echo(f"    FAILED {name}")
-    return StageOutput(outputs=outputs, counts={"gates": len(gates), "gates_failed": len(failed)}, summary={"verdict": report["verdict"], "failed_gates": failed})
+    verdicts = report["objectives"]["verdicts"]
+    if verdicts:
+        counts = report["objectives"]["counts"]
+        ctx.echo(f"  objectives: {counts['met']} met, {counts['missed']} missed, {counts['not_measured']} not measured")
+        for v in verdicts:
+            if v["status"] != "met":
+                ctx.echo(f"    {v['status'].replace('_', ' ').upper()} {v['metric']} {v['op']} {v['target']} (measured {'–' if v['value'] is None else round(v['value'], 4)})")
+    missed = [v["metric"] for v in verdicts if v["status"] != "met"]
+    return StageOutput(
+        outputs=outputs,
+        counts={"gates": len(gates), "gates_failed": len(failed), "objectives": len(verdicts), "objectives_not_met": len(missed)},
+        summary={"verdict": report["verdict"], "failed_gates": failed, "objectives_not_met": missed},
+    )
 
 
 def report_paths(root: Path) -> tuple[Path, Path]:
