@@ -16,6 +16,7 @@ from appliance.files import write_bytes, write_json, write_jsonl
 from appliance.pipeline import open_context, run_stage
 from appliance.records import StageRecord
 from appliance.rundir import now
+from appliance.train.classification import classification_metrics
 from appliance.stages.context import StageContext
 from appliance.vault import write_sealed_jsonl
 
@@ -51,11 +52,21 @@ def fairness_results(seed: int, records: int, policy: str) -> tuple[list[dict[st
     return sidecar, data_fairness(sidecar, fairness=fairness), rows, model_fairness(rows, fairness=fairness, n_bootstrap=40, seed=0)
 
 
-def fabricate_run(root: Path, *, seed: int = 0, dp: bool = True, steps: int = 12, records: int = 160, policy: str = "banking") -> StageContext:
-    """Every stage but the report recorded with plausible outputs; the report stage is left to the caller."""
+def fabricate_run(
+    root: Path, *, seed: int = 0, dp: bool = True, steps: int = 12, records: int = 160, policy: str = "banking",
+    objectives: dict[str, Any] | None = None, comparison: dict[str, Any] | None = None, generation: dict[str, Any] | None = None,
+) -> StageContext:
+    """Every stage but the report recorded with plausible outputs; the report stage is left to the caller.
+
+    `objectives` is the run config's objectives block; `comparison` the compare stage's summary (recorded
+    only when given, as a configured stage would); `generation` the evaluate stage's generation sample.
+    """
     rng = random.Random(seed)
     _, fairness_data, rows, fairness_model = fairness_results(seed, records, policy)
-    ctx = open_context(root, policy=policy, overrides={"train": {"dp": dp, "max_steps": steps}}, echo=lambda _: None)
+    overrides: dict[str, dict[str, Any]] = {"train": {"dp": dp, "max_steps": steps}}
+    if objectives is not None:
+        overrides["objectives"] = objectives
+    ctx = open_context(root, policy=policy, overrides=overrides, echo=lambda _: None)
     run = ctx.run
     ingest = run.stage_dir("ingest")
     write_jsonl(ingest / "inventory.jsonl", [{"path": f"notes/{i}.csv", "status": "read"} for i in range(4)])
@@ -89,7 +100,7 @@ def fabricate_run(root: Path, *, seed: int = 0, dp: bool = True, steps: int = 12
     write_json(adapter / "adapter_config.json", {"r": 8, "lora_alpha": 16})
     held_out = records // 5
     write_json(train / "split.json", {"train": [f"r{i}" for i in range(held_out, records)], "validation": [f"r{i}" for i in range(held_out)]})
-    curve = [{"step": s, "loss": round(3.2 - 0.08 * s + rng.random() * 0.1, 4), "lr": 3e-4, "tokens_per_s": 900.0, **({"epsilon": round(0.6 * s ** 0.5, 4)} if dp else {})} for s in range(1, steps + 1)]
+    curve = [{"step": s, "loss": round(3.2 - 0.08 * s + rng.random() * 0.1, 4), "lr": 3e-4, "tokens": 2048, "tokens_per_s": 900.0, **({"epsilon": round(0.6 * s ** 0.5, 4)} if dp else {})} for s in range(1, steps + 1)]
     write_jsonl(train / "metrics.jsonl", curve)
     dp_result = {"epsilon": round(0.6 * steps ** 0.5, 4), "delta": 1e-5, "noise_multiplier": 0.83, "sample_rate": 0.0625, "accountant": "prv", "max_grad_norm": 1.0, "steps": steps, "privacy_unit": "record"} if dp else None
     hyper = ctx.config.train.model_dump(mode="json")
@@ -98,11 +109,22 @@ def fabricate_run(root: Path, *, seed: int = 0, dp: bool = True, steps: int = 12
             {"base_model": {"name": "SmolLM2-135M-Instruct", "sha256": "ab" * 32, "origin": "registry"}, "method": "LoRA", "hyperparameters": hyper, "trainable_parameters": 460800, "total_parameters": 134975808,
              "first_loss": curve[0]["loss"], "last_loss": curve[-1]["loss"], "steps": steps, "dp": dp_result, "duration_s": 41.5, "hardware": {"device": "cpu", "threads": 16, "machine": "x86_64"}, "torch": "2.13.0"},
             params={"train": hyper})
-    metrics = {"records": len(rows), "tokens": sum(r["tokens"] for r in rows), "base": {"loss": 2.6, "perplexity": 13.46, "accuracy": 0.5, "labelled": len(rows)}, "adapter": {"loss": 2.2, "perplexity": 9.03, "accuracy": 0.8, "labelled": len(rows)}, "labels": ["approved", "denied"]}
+    gold = [r["y_true"] for r in rows]
+    scored = {which: classification_metrics(gold, [r[f"{which}_pred"] for r in rows], labels=["approved", "denied"]) for which in ("base", "adapter")}
+    metrics = {
+        "records": len(rows), "tokens": sum(r["tokens"] for r in rows), "labels": ["approved", "denied"],
+        **{which: {"loss": loss, "perplexity": ppl, "accuracy": round(scored[which]["accuracy"], 6), "macro_f1": round(scored[which]["macro_f1"], 6), "per_class": scored[which]["per_class"], "labelled": len(rows)}
+           for which, loss, ppl in (("base", 2.6, 13.46), ("adapter", 2.2, 9.03))},
+    }
     evaluate = run.stage_dir("evaluate")
     write_json(evaluate / "metrics.json", metrics)
     write_json(evaluate / "fairness_model.json", fairness_model)
-    _record(ctx, "evaluate", [evaluate / "metrics.json", evaluate / "fairness_model.json"], {"records_evaluated": len(rows)}, {"metrics": metrics, "fairness_model": fairness_model})
+    _record(ctx, "evaluate", [evaluate / "metrics.json", evaluate / "fairness_model.json"], {"records_evaluated": len(rows)},
+            {"metrics": metrics, "fairness_model": fairness_model, **({"generation": generation} if generation else {})})
+    if comparison is not None:
+        compare = run.stage_dir("compare")
+        write_json(compare / "comparison.json", comparison)
+        _record(ctx, "compare", [compare / "comparison.json"], {"methods": len(comparison.get("methods", []))}, comparison)
     return ctx
 
 
