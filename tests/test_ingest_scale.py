@@ -56,7 +56,7 @@ def test_a_broken_worker_pool_finishes_in_process_with_the_same_result(mixed_cor
         def __exit__(self, *exc) -> None:
             return None
 
-        def map(self, *args, **kwargs):
+        def submit(self, *args, **kwargs):
             raise BrokenProcessPool("a worker died")
 
     monkeypatch.setattr(pool, "ProcessPoolExecutor", BrokenPool)

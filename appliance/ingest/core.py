@@ -3,6 +3,13 @@
 Files are read by worker processes (appliance.ingest.pool); the results are merged here in input
 order, so duplicate and near-duplicate decisions (and so the records) are the same whatever the
 number of workers.
+
+Memory: records stream from the readers through the checks into a sink (appliance.ingest.sink);
+none is held here. What is kept grows with the records kept, not with their size: the exact-dup
+key set (~100 bytes a record: a 32-byte digest in a set) and the near-duplicate index (~700 bytes a
+record: a 512-byte MinHash signature plus 16 band entries, see appliance.ingest.neardup), so about
+0.8 KB a kept record (a million kept records: ~0.8 GB; with near-duplicates off, ~0.1 GB). Per
+input file, its outcome (~300 bytes) is kept for the inventory.
 """
 
 from __future__ import annotations
@@ -19,8 +26,10 @@ from appliance.errors import ApplianceError
 from appliance.ingest.neardup import NearDuplicateIndex
 from appliance.ingest.pool import works_in_order
 from appliance.ingest.quality import minhash
-from appliance.ingest.readers import ReaderContext, Unreadable
-from appliance.ingest.work import FileWork, InputFile, content_key, joined_text, reader_failure
+from appliance.ingest.readers import DoesNotFitTask, ReaderContext, Unreadable
+from appliance.ingest.sink import ListSink, RecordSink
+from appliance.ingest.task import TaskTally
+from appliance.ingest.work import FileWork, InputFile, joined_text, misfit_reason, reader_failure
 from appliance.records import Record
 
 Status = Literal["records", "duplicate", "filtered", "quarantined"]
@@ -50,6 +59,7 @@ class ArchiveOutcome:
 
 @dataclass
 class IngestResult:
+    # Filled only by ingest_files (a ListSink); a streaming caller's sink holds the records instead.
     records: list[Record] = field(default_factory=list)
     sidecar: list[dict] = field(default_factory=list)
     outcomes: list[FileOutcome] = field(default_factory=list)
@@ -57,6 +67,11 @@ class IngestResult:
     duplicate_records: int = 0
     near_duplicate_records: int = 0
     archives: list[ArchiveOutcome] = field(default_factory=list)
+    records_out: int = 0
+    records_by_kind: Counter = field(default_factory=Counter)
+    sidecar_rows: int = 0
+    attributes_found: set[str] = field(default_factory=set)
+    tally: TaskTally = field(default_factory=lambda: TaskTally("instruction"))
 
     def counts(self) -> dict[str, int]:
         by_status = Counter(o.status for o in self.outcomes)
@@ -68,7 +83,7 @@ class IngestResult:
             "files_quarantined": by_status["quarantined"],
             "archives_expanded": len(self.archives),
             "archive_members": sum(a.members for a in self.archives),
-            "records_out": len(self.records),
+            "records_out": self.records_out,
             "records_duplicate": self.duplicate_records,
             "records_near_duplicate": self.near_duplicate_records,
             "records_filtered": sum(self.filtered.values()),
@@ -104,9 +119,18 @@ def _entries(folder: Path) -> Iterator[Path]:
         raise ApplianceError(f"cannot list source folder {folder}; check its permissions")
 
 
-def ingest_files(files: Sequence[InputFile], config: IngestConfig, sensitive_attributes: Sequence[str]) -> IngestResult:
-    ctx = ReaderContext(config=config, sensitive_attributes=tuple(sensitive_attributes))
-    merger = _Merger(config)
+def ingest_files(files: Sequence[InputFile], config: IngestConfig, sensitive_attributes: Sequence[str], task: str = "instruction") -> IngestResult:
+    """Every input read, with the kept records and sidecar rows in the result (held in memory)."""
+    sink = ListSink()
+    result = ingest_into(sink, files, config, sensitive_attributes, task)
+    result.records, result.sidecar = sink.records, sink.sidecar
+    return result
+
+
+def ingest_into(sink: RecordSink, files: Sequence[InputFile], config: IngestConfig, sensitive_attributes: Sequence[str], task: str = "instruction") -> IngestResult:
+    """Every input read, its kept records streamed into `sink`; the result holds outcomes and counts only."""
+    ctx = ReaderContext(config=config, sensitive_attributes=tuple(sensitive_attributes), task=task)
+    merger = _Merger(config, sink, task)
     for work in works_in_order(files, ctx):
         merger.add(work)
     merger.finish()
@@ -125,8 +149,10 @@ def quarantine_is_fatal(result: IngestResult) -> str | None:
 class _Merger:
     """Applies, in input order, the checks that depend on what came before."""
 
-    def __init__(self, config: IngestConfig) -> None:
-        self.result = IngestResult()
+    def __init__(self, config: IngestConfig, sink: RecordSink, task: str) -> None:
+        self.result = IngestResult(tally=TaskTally(task))
+        self.sink = sink
+        self.label_column = config.label_column
         self.seen_files: dict[str, str] = {}
         self.seen_content: set[bytes] = set()
         threshold = config.near_duplicate_threshold
@@ -151,6 +177,9 @@ class _Merger:
             self._outcome(work, "quarantined", reason=work.early)
         elif work.sha256 in self.seen_files:
             self._outcome(work, "duplicate", reason=f"same bytes as {self.seen_files[work.sha256]}")
+        elif work.misfit:
+            self.seen_files[work.sha256] = work.display
+            self._outcome(work, "filtered", reason=work.misfit)
         else:
             self.seen_files[work.sha256] = work.display
             self._read(work)
@@ -163,8 +192,13 @@ class _Merger:
 
     def _read(self, work: FileWork) -> None:
         result = self.result
-        marks = len(result.records), len(result.sidecar), len(self.near or ())
-        duplicates = near_duplicates = 0
+        mark, near_mark = self.sink.mark(), len(self.near or ())
+        added_keys: list[bytes] = []  # this file's new content keys, forgotten again if it fails half-way
+        kept_count = duplicates = near_duplicates = 0
+        by_kind: Counter = Counter()
+        shapes = TaskTally(result.tally.task)
+        attributes: set[str] = set()
+        sidecar_rows = 0
         failure = work.failure
         try:
             for item in work.rows:
@@ -179,33 +213,48 @@ class _Merger:
                         continue
                     self.near.add(signature, label)
                 self.seen_content.add(item.content_key)
-                result.records.append(item.record)
+                added_keys.append(item.content_key)
+                self.sink.add(item.record, item.sidecar)
+                kept_count += 1
+                by_kind[item.record.kind] += 1
+                shapes.add(item.record)
                 if item.sidecar is not None:
-                    result.sidecar.append(item.sidecar)
+                    sidecar_rows += 1
+                    attributes.update(item.sidecar["attributes"])
         except Unreadable as exc:
             failure = str(exc)
+        except DoesNotFitTask as exc:  # a streamed file found not to fit on its first rows
+            work.misfit = str(exc)
         except Exception as exc:  # a streamed file's reader failing half-way: same rule as in a worker
             failure = reader_failure(exc)
-        if failure:
-            self._roll_back(*marks)
-            self._outcome(work, "quarantined", reason=failure)
+        if failure or work.misfit:
+            self._roll_back(mark, near_mark, added_keys)
+            if failure:
+                self._outcome(work, "quarantined", reason=failure)
+            else:
+                self._outcome(work, "filtered", reason=work.misfit)
             return
-        kept = len(result.records) - marks[0]
         result.filtered.update(work.filtered)
         result.duplicate_records += duplicates
         result.near_duplicate_records += near_duplicates
-        if kept:
-            self._outcome(work, "records", records=kept)
+        result.records_out += kept_count
+        result.records_by_kind.update(by_kind)
+        result.tally.by_shape.update(shapes.by_shape)
+        result.tally.conversations_as_text += shapes.conversations_as_text
+        result.sidecar_rows += sidecar_rows
+        result.attributes_found.update(attributes)
+        if kept_count:
+            self._outcome(work, "records", records=kept_count)
+        elif misfit_reason(work, self.label_column):
+            self._outcome(work, "filtered", reason=misfit_reason(work, self.label_column))
         elif work.parsed:
             self._outcome(work, "filtered", reason="every record was filtered or a duplicate")
         else:
             self._outcome(work, "quarantined", reason="no usable content")
 
-    def _roll_back(self, records: int, sidecar: int, near: int) -> None:
+    def _roll_back(self, mark: tuple[int, ...], near: int, added_keys: list[bytes]) -> None:
         """Undo a file that failed half-way: a file gives all its records or none."""
-        for record in self.result.records[records:]:
-            self.seen_content.discard(content_key(record))
-        del self.result.records[records:]
-        del self.result.sidecar[sidecar:]
+        self.sink.roll_back(mark)
+        self.seen_content.difference_update(added_keys)
         if self.near is not None:
             self.near.truncate(near)

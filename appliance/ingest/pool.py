@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -16,6 +17,9 @@ from appliance.ingest.readers import ReaderContext
 from appliance.ingest.work import FileWork, InputFile, run_task, should_stream, stream_task
 
 POOL_MIN_FILES = 64  # below this, starting worker processes costs more than it saves
+# Chunks submitted ahead of the one being merged, per worker. Executor.map would submit every file at
+# once and hold every finished result until it is merged: memory growing with the corpus.
+CHUNKS_AHEAD_PER_WORKER = 4
 
 
 _worker_ctx: ReaderContext | None = None
@@ -26,9 +30,9 @@ def _init_worker(ctx: ReaderContext) -> None:
     _worker_ctx = ctx
 
 
-def _pooled_task(item: InputFile) -> list[FileWork]:
+def _pooled_chunk(items: Sequence[InputFile]) -> list[list[FileWork]]:
     assert _worker_ctx is not None
-    return run_task(item, _worker_ctx)
+    return [run_task(item, _worker_ctx) for item in items]
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -71,11 +75,18 @@ def _pooled_results(items: Sequence[InputFile], ctx: ReaderContext, workers: int
     """run_task over the items in worker processes, in order; in-process for the rest if the pool breaks."""
     done = 0
     chunksize = max(1, min(32, len(items) // (workers * 8)))
+    chunks = [items[start : start + chunksize] for start in range(0, len(items), chunksize)]
     try:
         with ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(ctx,)) as pool:
-            for works in pool.map(_pooled_task, items, chunksize=chunksize):
-                yield works
-                done += 1
+            pending: deque = deque()
+            submitted = 0
+            while done < len(items):
+                while submitted < len(chunks) and len(pending) < workers * CHUNKS_AHEAD_PER_WORKER:
+                    pending.append(pool.submit(_pooled_chunk, chunks[submitted]))
+                    submitted += 1
+                for works in pending.popleft().result():
+                    yield works
+                    done += 1
     except BrokenProcessPool:
         # A worker died (killed for memory, or the main module cannot be re-imported). The work is the
         # same in any process, so finishing here changes nothing in the result, only the speed.

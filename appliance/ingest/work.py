@@ -16,7 +16,8 @@ from pathlib import Path
 from appliance.files import sha256_file
 from appliance.ingest.archives import ArchiveRefused, Member, iter_members
 from appliance.ingest.quality import filter_reason, minhash
-from appliance.ingest.readers import BytesBlob, ParsedRow, PathBlob, Reader, ReaderContext, Unreadable, archive_format, reader_for, suffix_of
+from appliance.ingest.readers import BytesBlob, DoesNotFitTask, ParsedRow, PathBlob, Reader, ReaderContext, Unreadable, archive_format, reader_for, suffix_of
+from appliance.ingest.task import NO_LABEL, early_misfit, no_labelled_rows, shape_row
 from appliance.records import Record, Source, record_id
 
 
@@ -46,6 +47,7 @@ class FileWork:
     format: str = "unknown"
     early: str = ""  # quarantined before the duplicate check (unreadable, unsupported, empty)
     failure: str = ""  # reading failed; applies only if the file is not a duplicate
+    misfit: str = ""  # readable, but cannot serve the run's task: filtered whole with this reason
     rows: Iterable[Prepared] = ()
     filtered: Counter = field(default_factory=Counter)
     parsed: int = 0
@@ -56,6 +58,15 @@ class FileWork:
 def reader_failure(exc: Exception) -> str:
     """The one-line reason for an unexpected error: its type only, never its message (it may quote content)."""
     return f"could not be read ({type(exc).__name__}); check the file opens in its usual application, then report it"
+
+
+def misfit_reason(work: FileWork, label_column: str | None) -> str:
+    """Why a file that gave no records did not fit the task ('' when other filters are to blame)."""
+    if work.misfit:
+        return work.misfit
+    if work.parsed and work.filtered[NO_LABEL] == work.parsed:
+        return no_labelled_rows(work.parsed, label_column)
+    return ""
 
 
 def content_key(record: Record) -> bytes:
@@ -85,8 +96,12 @@ def joined_text(record: Record) -> str:
 def _prepare(work: FileWork, rows: Iterable[ParsedRow], ctx: ReaderContext, sign: bool) -> Iterator[Prepared]:
     """Filtered rows as records; `sign`: compute the MinHash here (in a worker) rather than when needed."""
     config = ctx.config
-    for row in rows:
+    for parsed in rows:
         work.parsed += 1
+        row, misfit = shape_row(parsed, ctx.task)
+        if row is None:
+            work.filtered[misfit] += 1
+            continue
         joined = "\n".join(m.content for m in row.messages) if row.messages is not None else row.text or ""
         reason = filter_reason(joined, config)
         if reason:
@@ -107,6 +122,8 @@ def _readable(work: FileWork, reader: Reader, blob, ctx: ReaderContext, lazy: bo
         work.rows = list(rows)
     except Unreadable as exc:
         work.rows, work.failure = [], str(exc)
+    except DoesNotFitTask as exc:
+        work.rows, work.misfit = [], str(exc)
     except Exception as exc:  # a reader bug or a library choking on a hostile file: quarantine, never a traceback
         work.rows, work.failure = [], reader_failure(exc)
     return work
@@ -131,6 +148,8 @@ def _member_work(member: Member, archive: str, ctx: ReaderContext) -> FileWork:
         work.early = f"unsupported file type '{suffix_of(member.name) or '(none)'}'"
     elif not member.data:
         work.early = "empty file (0 bytes)"
+    elif early_misfit(ctx.task, found[0]):
+        work.misfit = early_misfit(ctx.task, found[0])
     else:
         return _readable(work, found[1], BytesBlob(member.data), ctx, lazy=False)
     return work
@@ -186,6 +205,8 @@ def _file_works(item: InputFile, ctx: ReaderContext, lazy: bool) -> Iterator[Fil
         work.early = f"unsupported file type '{item.path.suffix or '(none)'}'"
     elif size == 0:
         work.early = "empty file (0 bytes)"
+    elif early_misfit(ctx.task, found[0]):
+        work.misfit = early_misfit(ctx.task, found[0])  # not read at all: it could not give a usable row
     else:
         work = _readable(work, found[1], blob, ctx, lazy)
     yield work

@@ -8,10 +8,11 @@ from typing import Any
 
 from appliance.errors import ApplianceError
 from appliance.files import sha256_file, write_jsonl
-from appliance.ingest import quarantine_is_fatal, discover, ingest_files
+from appliance.ingest import discover, ingest_into, quarantine_is_fatal
+from appliance.ingest.core import IngestResult
+from appliance.ingest.sink import sealed_sink
 from appliance.records import FileEntry
 from appliance.stages.context import StageContext, StageOutput
-from appliance.vault import write_sealed_jsonl
 
 RAW_RECORDS = "raw-records.jsonl.enc"
 SIDECAR = "sidecar.jsonl.enc"
@@ -27,19 +28,31 @@ def input_entries(ctx: StageContext) -> list[FileEntry]:
 
 # How the work is spread over processes never changes the output, so it is not part of the fingerprint.
 EXECUTION_ONLY = {"workers", "stream_above_bytes"}
+PRINTED_MISFITS = 5  # files not fitting the task named in the printed summary; all are in the inventory
 
 
 def params(ctx: StageContext) -> dict[str, Any]:
-    return {"ingest": ctx.config.ingest.model_dump(exclude=EXECUTION_ONLY), "sensitive_attributes": list(ctx.policy.fairness.sensitive_attributes)}
+    return {
+        "task": ctx.config.task,
+        "ingest": ctx.config.ingest.model_dump(exclude=EXECUTION_ONLY),
+        "sensitive_attributes": list(ctx.policy.fairness.sensitive_attributes),
+    }
 
 
 def execute(ctx: StageContext) -> StageOutput:
+    config = ctx.config
+    if config.task == "classification" and not config.ingest.label_column:
+        raise ApplianceError("classification needs a label column: set ingest.label_column in the run config to the column holding the labels")
     files = discover(ctx.sources)
-    result = ingest_files(files, ctx.config.ingest, ctx.policy.fairness.sensitive_attributes)
     folder = ctx.run.stage_dir("ingest")
     vault = ctx.run.vault
-    write_sealed_jsonl(vault / RAW_RECORDS, (r.to_json() for r in result.records))
-    write_sealed_jsonl(vault / SIDECAR, result.sidecar)
+    # Records stream into the sealed files as they are read; both appear only if ingest succeeds.
+    with sealed_sink(vault / RAW_RECORDS, vault / SIDECAR) as sink:
+        result = ingest_into(sink, files, config.ingest, ctx.policy.fairness.sensitive_attributes, config.task)
+        failure = result.tally.failure(result.outcomes, config.ingest.label_column)
+        if failure:
+            _print_summary(ctx, result.counts(), _summary(result))
+            raise ApplianceError(failure)
     inventory = folder / "inventory.jsonl"
     write_jsonl(inventory, (asdict(o) for o in result.outcomes))
     quarantine = folder / "quarantine.jsonl"
@@ -47,20 +60,27 @@ def execute(ctx: StageContext) -> StageOutput:
     counts = result.counts()
     if counts["files_in"] != sum(counts[k] for k in ("files_with_records", "files_duplicate", "files_filtered", "files_quarantined")):
         raise AssertionError("ingest lost track of a file")  # an invariant, never expected to fire
-    summary = {
+    summary = _summary(result)
+    _print_summary(ctx, counts, summary)
+    return StageOutput(outputs=[inventory, quarantine, vault / RAW_RECORDS, vault / SIDECAR], counts=counts, summary=summary)
+
+
+def _summary(result: IngestResult) -> dict[str, Any]:
+    return {
         "files_by_format": dict(Counter(o.format for o in result.outcomes)),
-        "records_by_kind": dict(Counter(r.kind for r in result.records)),
+        "records_by_kind": dict(result.records_by_kind),
         "filtered_by_reason": dict(result.filtered),
         "quarantined": [{"path": o.path, "reason": o.reason} for o in result.outcomes if o.status == "quarantined"],
         # What `--strict` reports; kept in the record so a skipped re-run is judged the same way.
         "strict_verdict": quarantine_is_fatal(result),
         # Archives read in place: each member has its own outcome, the archive itself none.
         "archives": [asdict(a) for a in result.archives],
-        "sidecar_rows": len(result.sidecar),
-        "sensitive_attributes_found": sorted({a for row in result.sidecar for a in row["attributes"]}),
+        "sidecar_rows": result.sidecar_rows,
+        "sensitive_attributes_found": sorted(result.attributes_found),
+        # What the run's task will train on, and what did not fit it (appliance.ingest.task).
+        "task": result.tally.summary(result.outcomes, result.filtered),
+        "task_notes": result.tally.notes(),
     }
-    _print_summary(ctx, counts, summary)
-    return StageOutput(outputs=[inventory, quarantine, vault / RAW_RECORDS, vault / SIDECAR], counts=counts, summary=summary)
 
 
 def _print_summary(ctx: StageContext, counts: dict[str, int], summary: dict[str, Any]) -> None:
@@ -74,3 +94,10 @@ def _print_summary(ctx: StageContext, counts: dict[str, int], summary: dict[str,
     echo(f"  {'records out':<22}{counts['records_out']:>7}  ({removed})")
     for item in summary["quarantined"]:
         echo(f"  quarantined {item['path']}: {item['reason']}")
+    misfits = summary["task"]["not_fitting"]
+    for item in misfits[:PRINTED_MISFITS]:
+        echo(f"  not used for {summary['task']['task']} {item['path']}: {item['reason']}")
+    if len(misfits) > PRINTED_MISFITS:
+        echo(f"  ... and {len(misfits) - PRINTED_MISFITS} more file(s) not used (see ingest/inventory.jsonl)")
+    for line in summary["task_notes"]:
+        echo(f"  {line}")

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from pathlib import PurePath
 
 from appliance.ingest.chunking import chunk_text
-from appliance.ingest.readers.base import Blob, BytesBlob, ParsedRow, PathBlob, ReaderContext, Unreadable, decode_text
+from appliance.ingest.readers.base import Blob, BytesBlob, DoesNotFitTask, ParsedRow, PathBlob, ReaderContext, Unreadable, decode_text
 from appliance.ingest.readers.html import read_html
 from appliance.ingest.readers.mail import read_eml, read_mbox
 from appliance.ingest.readers.office import read_docx
@@ -68,6 +68,6 @@ def archive_format(name: str | PurePath) -> str | None:
 
 
 __all__ = [
-    "ARCHIVES", "READERS", "Blob", "BytesBlob", "ParsedRow", "PathBlob", "Reader", "ReaderContext", "Unreadable",
+    "ARCHIVES", "READERS", "Blob", "BytesBlob", "DoesNotFitTask", "ParsedRow", "PathBlob", "Reader", "ReaderContext", "Unreadable",
     "archive_format", "chunk_text", "decode_text", "reader_for", "suffix_of",
 ]  # fmt: skip

@@ -19,6 +19,13 @@ class Unreadable(Exception):
     """The file cannot be used; the message is the one-line quarantine reason (no content)."""
 
 
+class DoesNotFitTask(Exception):
+    """The file is fine but cannot serve the run's task (e.g. no label column for classification).
+
+    The message is the one-line reason the file is filtered with; it names the config key to set.
+    """
+
+
 @dataclass(frozen=True)
 class ParsedRow:
     """One unit read from a file, before it becomes a Record."""
@@ -38,6 +45,8 @@ class ParsedRow:
 class ReaderContext:
     config: IngestConfig
     sensitive_attributes: tuple[str, ...]
+    # The run's training task (RunConfig.task): decides which rows fit and how they are shaped.
+    task: str = "instruction"
 
 
 class Blob(Protocol):

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from appliance.ingest.readers.base import Blob, ParsedRow, ReaderContext, Unreadable, decode_text, iter_lines, scalars
+from appliance.ingest.readers.base import Blob, DoesNotFitTask, ParsedRow, ReaderContext, Unreadable, decode_text, iter_lines, scalars
 from appliance.records import ROLES, Message
 
 # Large CSV cells (long notes) are legitimate; the default 128 KiB cap is not a safety limit we need.
@@ -83,6 +83,9 @@ def read_csv(blob: Blob, ctx: ReaderContext, delimiter: str = ",") -> Iterator[P
         columns = reader.fieldnames or []
         if config.text_column not in columns:
             raise Unreadable(f"no text column '{config.text_column}' (found columns: {', '.join(columns)}); set ingest.text_column in the run config")
+        if ctx.task == "classification" and (config.label_column is None or config.label_column not in columns):
+            # Checked on the header, so a large export without labels is not read for nothing.
+            raise DoesNotFitTask(label_column_missing(config.label_column, columns))
         for number, row in enumerate(reader, start=2):
             if None in row:
                 raise Unreadable(f"row {number} has more fields than the header")
@@ -93,6 +96,11 @@ def read_csv(blob: Blob, ctx: ReaderContext, delimiter: str = ",") -> Iterator[P
             yield ParsedRow(kind="document", location=f"row {number}", text=text, label=label or None, subject_id=subject or None, metadata=scalars(row), attributes=attributes)
     except csv.Error as exc:
         raise Unreadable(f"malformed CSV ({exc}); check quoting and delimiters") from None
+
+
+def label_column_missing(label_column: str | None, columns: list[str]) -> str:
+    wanted = f"a label column '{label_column}'" if label_column else "a label column"
+    return f"classification needs {wanted} (set ingest.label_column in the run config); found columns: {', '.join(columns)}"
 
 
 def read_tsv(blob: Blob, ctx: ReaderContext) -> Iterator[ParsedRow]:

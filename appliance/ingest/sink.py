@@ -1,0 +1,112 @@
+"""Where kept records go as ingest streams them: a list (tests, small inputs) or the sealed vault files.
+
+A file gives all its records or none: when one fails half-way, the sink rolls back to the mark
+taken before it. The sealed sink writes straight to the vault's temp files and rolls back by
+truncating them, so no list of records is ever held, however large the corpus.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from appliance.files import atomic_writer
+from appliance.records import Record
+from appliance.vault import vault_key
+
+
+class RecordSink(Protocol):
+    def add(self, record: Record, sidecar: dict[str, Any] | None) -> None: ...
+
+    def mark(self) -> tuple[int, ...]: ...
+
+    def roll_back(self, mark: tuple[int, ...]) -> None: ...
+
+
+@dataclass
+class ListSink:
+    """Records kept in memory, for callers that want them as objects (tests, benchmarks)."""
+
+    records: list[Record] = field(default_factory=list)
+    sidecar: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, record: Record, sidecar: dict[str, Any] | None) -> None:
+        self.records.append(record)
+        if sidecar is not None:
+            self.sidecar.append(sidecar)
+
+    def mark(self) -> tuple[int, ...]:
+        return len(self.records), len(self.sidecar)
+
+    def roll_back(self, mark: tuple[int, ...]) -> None:
+        del self.records[mark[0] :]
+        del self.sidecar[mark[1] :]
+
+
+class _SealedLines:
+    """Lines sealed one by one, in the format of appliance.vault.write_sealed_jsonl (read back with read_sealed_jsonl)."""
+
+    def __init__(self, handle: IO[bytes], name: str, aead: AESGCM) -> None:
+        self.handle, self.associated, self.aead = handle, name.encode(), aead
+        self.rows = 0
+
+    def write(self, row: dict[str, Any]) -> None:
+        nonce = os.urandom(12)
+        plain = json.dumps(row, ensure_ascii=False, sort_keys=True).encode()
+        self.handle.write(base64.b64encode(nonce + self.aead.encrypt(nonce, plain, self.associated)) + b"\n")
+        self.rows += 1
+
+    def position(self) -> int:
+        return self.handle.tell()
+
+    def truncate(self, offset: int) -> None:
+        self.handle.seek(offset)
+        self.handle.truncate()
+
+
+class SealedSink:
+    """Records and sidecar rows sealed into two vault files as they arrive; both appear only on success."""
+
+    def __init__(self, records: _SealedLines, sidecar: _SealedLines) -> None:
+        self._records, self._sidecar = records, sidecar
+
+    @property
+    def records_written(self) -> int:
+        return self._records.rows
+
+    @property
+    def sidecar_written(self) -> int:
+        return self._sidecar.rows
+
+    def add(self, record: Record, sidecar: dict[str, Any] | None) -> None:
+        self._records.write(record.to_json())
+        if sidecar is not None:
+            self._sidecar.write(sidecar)
+
+    def mark(self) -> tuple[int, ...]:
+        """Byte offsets and row counts of both files."""
+        return self._records.position(), self._sidecar.position(), self._records.rows, self._sidecar.rows
+
+    def roll_back(self, mark: tuple[int, ...]) -> None:
+        self._records.truncate(mark[0])
+        self._sidecar.truncate(mark[1])
+        self._records.rows, self._sidecar.rows = mark[2], mark[3]
+
+
+@contextlib.contextmanager
+def sealed_sink(records_path: Path, sidecar_path: Path) -> Iterator[SealedSink]:
+    """Both files written atomically: an exception (or a crash) leaves the previous files, never half ones."""
+    aead = AESGCM(vault_key())
+    with ExitStack() as stack:
+        records = stack.enter_context(atomic_writer(records_path, "wb"))
+        sidecar = stack.enter_context(atomic_writer(sidecar_path, "wb"))
+        yield SealedSink(_SealedLines(records, records_path.name, aead), _SealedLines(sidecar, sidecar_path.name, aead))
