@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from appliance.errors import DISK_ERRNOS, DiskError
+
 CHUNK = 1 << 20
 
 
@@ -28,9 +30,18 @@ def sha256_bytes(data: bytes) -> str:
 
 @contextlib.contextmanager
 def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Write to a temp file beside `path`, fsync, then rename over it: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write to a temp file beside `path`, fsync, then rename over it: readers never see half a file.
+
+    A full, read-only or forbidden disk raises DiskError naming `path` (never the temp file);
+    the old file, if any, is left as it was, so the command can simply be re-run.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        if exc.errno in DISK_ERRNOS:
+            raise DiskError.from_os_error(exc, path) from None
+        raise
     try:
         with os.fdopen(fd, mode, **({"encoding": "utf-8"} if "b" not in mode else {})) as handle:
             yield handle
@@ -38,6 +49,13 @@ def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        # Only failures of this write: an error reading some other file (it has a filename) passes through.
+        if exc.errno in DISK_ERRNOS and exc.filename in (None, tmp, str(path)):
+            raise DiskError.from_os_error(exc, path) from None
+        raise
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from appliance.errors import ApplianceError
+from appliance.errors import DISK_ERRNOS, ApplianceError, DiskError
 
 
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -27,5 +27,12 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except PolicyError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
+        except OSError as exc:
+            # Writes by libraries (checkpoints, tokenizers) and directory creation fail here, not in files.py.
+            if exc.errno not in DISK_ERRNOS:
+                raise
+            error = DiskError.from_os_error(exc)
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(error.exit_code)
 
     return wrapper
