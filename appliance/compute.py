@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from appliance.rundir import STAGES
+
 POWERCAP = Path("/sys/class/powercap")
 # Stated assumptions for the estimate when nothing can be read: a server CPU thread under full load,
 # and a data-centre GPU board when nvidia-smi cannot say its power limit.
@@ -28,9 +30,10 @@ NVIDIA_SMI_TIMEOUT_S = 5
 
 
 def stage_seconds(stages: dict[str, Any]) -> dict[str, float]:
-    """Wall time of each recorded stage from its manifest start and finish (one-second resolution)."""
+    """Wall time of each recorded stage from its manifest start and finish (one-second resolution), in pipeline order."""
     seconds = {}
-    for name, stage in stages.items():
+    order = {name: index for index, name in enumerate(STAGES)}
+    for name, stage in sorted(stages.items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
         try:
             started, finished = dt.datetime.fromisoformat(stage["started"]), dt.datetime.fromisoformat(stage["finished"])
         except (KeyError, TypeError, ValueError):
