@@ -8,10 +8,10 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import IO, Any
 
-from appliance.errors import DISK_ERRNOS, DiskError
+from appliance.errors import DISK_ERRNOS, ApplianceError, DiskError
 
 CHUNK = 1 << 20
 
@@ -96,3 +96,32 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def relative_path_problem(value: str) -> str | None:
+    """Why a path from a config or policy file may not name a place in the run directory; None if it may.
+
+    Files are untrusted: only the command line may send output outside the run directory.
+    """
+    if not value.strip():
+        return "is empty"
+    if PurePosixPath(value).is_absolute() or PureWindowsPath(value).is_absolute() or value.startswith("~"):
+        return "must be relative to the run directory (an absolute path may only be given on the command line)"
+    if ".." in PurePosixPath(value.replace("\\", "/")).parts:
+        return "must stay inside the run directory (no '..')"
+    return None
+
+
+def path_inside(root: Path, value: str | Path, *, key: str) -> Path:
+    """`value` resolved under `root`; refuses a path that leaves it, also through a symbolic link.
+
+    Example: path_inside(run.root, config.tracking.directory, key="tracking.directory")
+    """
+    problem = relative_path_problem(str(value))
+    base = root.resolve()
+    target = (base / value).resolve()
+    if problem is None and not target.is_relative_to(base):
+        problem = "leaves the run directory through a symbolic link"
+    if problem:
+        raise ApplianceError(f"{key} = {str(value)!r} {problem}; use a folder inside {base}")
+    return target
