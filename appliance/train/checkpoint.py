@@ -7,7 +7,8 @@ pickle is ever written or read.
 - weights.safetensors: the trainable parameters (the LoRA matrices, or the whole model).
 - optimizer.safetensors + state.json["optimizer_groups"]: the optimizer's moments and groups.
 - rng.safetensors + state.json["python_rng"]: torch (CPU and CUDA) and Python RNG states.
-- state.json: step, scheduler, data position, the DP accountant's history, and the metrics so far.
+- state.json: step, scheduler, data position, the DP accountant's history, early stopping, and the metrics so far.
+- best.safetensors (with early stopping): the trainable weights of the best validation loss so far.
 
 Under DP the Poisson-sampling and noise generators are deliberately *not* saved: their state
 would let anyone holding the checkpoint replay the noise. A resumed DP run draws fresh secret
@@ -56,7 +57,8 @@ def rng_tensors() -> dict[str, torch.Tensor]:
 
 
 def save_checkpoint(
-    folder: Path, step: int, *, model, optimizer, scheduler, state: dict[str, Any], keep: int = 2
+    folder: Path, step: int, *, model, optimizer, scheduler, state: dict[str, Any], keep: int = 2,
+    best_weights: dict[str, torch.Tensor] | None = None,
 ) -> Path:
     """Write step-N/ atomically under `folder` and keep only the newest `keep` checkpoints."""
     folder = Path(folder)
@@ -68,6 +70,8 @@ def save_checkpoint(
         moments, groups = optimizer_tensors(optimizer)
         save_file(moments, staging / "optimizer.safetensors")
         save_file(rng_tensors(), staging / "rng.safetensors")
+        if best_weights is not None:
+            save_file({k: v.detach().cpu().contiguous() for k, v in best_weights.items()}, staging / "best.safetensors")
         scheduler_state = {k: v for k, v in scheduler.state_dict().items() if k != "lr_lambdas"}
         version, internal, gauss = random.getstate()
         document = {
@@ -137,17 +141,50 @@ def load_checkpoint(path: Path, *, model, optimizer, scheduler, fingerprint: str
             torch.cuda.set_rng_state_all(cuda)
     version, internal, gauss = state.pop("python_rng")
     random.setstate((version, tuple(internal), gauss))
+    if (path / "best.safetensors").is_file():
+        device = next(model.parameters()).device
+        state["best_weights"] = {k: v.to(device) for k, v in load_file(path / "best.safetensors").items()}
     return state
 
 
+def is_peft_model(model) -> bool:
+    return hasattr(model, "peft_config")
+
+
 def save_adapter(model, tokenizer, out_dir: Path) -> None:
-    """Write adapter (safetensors) and tokenizer to a temporary sibling, then swap it into place."""
-    out_dir = Path(out_dir)
+    """Write adapter (safetensors) and tokenizer to a temporary sibling, then swap it into place.
+
+    A fully fine-tuned model (method full) has no adapter: the whole model is written instead.
+    """
+    def write(staging: Path) -> None:
+        if is_peft_model(model):
+            model.save_pretrained(staging, safe_serialization=True, save_embedding_layers=False)
+        else:
+            model.save_pretrained(staging)  # transformers 5 always writes safetensors
+        tokenizer.save_pretrained(staging)
+
+    replace_folder(Path(out_dir), write)
+
+
+def save_merged(model, tokenizer, out_dir: Path) -> None:
+    """The base model with the adapter folded into its weights (safetensors + tokenizer), for serving without peft.
+
+    Merging changes the model in place: call it after the adapter has been saved.
+    """
+    def write(staging: Path) -> None:
+        merged = model.merge_and_unload() if is_peft_model(model) else model
+        merged.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+
+    replace_folder(Path(out_dir), write)
+
+
+def replace_folder(out_dir: Path, write) -> None:
+    """Call write(staging) on a temporary sibling of out_dir, then swap it into place (never half a folder)."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        model.save_pretrained(staging, safe_serialization=True, save_embedding_layers=False)
-        tokenizer.save_pretrained(staging)
+        write(staging)
         if out_dir.exists():
             old = staging.with_name(staging.name + ".old")
             os.replace(out_dir, old)

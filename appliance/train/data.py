@@ -24,6 +24,8 @@ IGNORE = -100  # the label PyTorch's cross-entropy skips
 class Example:
     input_ids: list[int]
     labels: list[int]  # IGNORE where no loss is taken
+    # Packed rows only: each document's positions restart at 0 (see appliance/train/packing.py).
+    position_ids: list[int] | None = None
 
 
 def label_prompt(text: str) -> str:
@@ -139,18 +141,69 @@ def encode_records(records: Sequence[Record], tokenizer, max_len: int, *, assist
     return [example for example in examples if example is not None]
 
 
-def collate(examples: Sequence[Example], pad_id: int) -> dict[str, torch.Tensor]:
-    """Right-pad to the longest example: input_ids, attention_mask and labels (IGNORE on padding)."""
-    width = max(len(e.input_ids) for e in examples)
+def document_text(record: Record) -> str:
+    """A record as plain text for completion training: a document's text, or a conversation's turns."""
+    return "\n\n".join(record.texts())
+
+
+def encode_documents(records: Sequence[Record], tokenizer, max_len: int) -> list[Example]:
+    """Completion task: every token of every record, long ones cut into max_len pieces (nothing is dropped)."""
+    from appliance.train.packing import chunk_document
+
+    examples = []
+    for record in records:
+        for piece in chunk_document(encode_document(document_text(record), tokenizer), max_len):
+            if len(piece.input_ids) >= 2:
+                examples.append(piece)
+    return examples
+
+
+def require_labels(records: Sequence[Record]) -> None:
+    """The classification task trains the label as the answer: every record needs one."""
+    unlabelled = [record.id for record in records if not record.label or record.text is None]
+    if unlabelled:
+        raise ApplianceError(
+            f"task classification needs a text and a label on every training record, but {len(unlabelled)} of "
+            f"{len(records)} have none (first: record {unlabelled[0]}); set ingest.label_column to the label column "
+            "or use task: instruction"
+        )
+
+
+def encode_for_task(records: Sequence[Record], tokenizer, max_len: int, *, task: str, assistant_turns: str = "all") -> list[Example]:
+    """The training examples of `records` for the run's task (instruction, completion or classification)."""
+    if task == "completion":
+        return encode_documents(records, tokenizer, max_len)
+    if task == "classification":
+        require_labels(records)
+        examples = (truncate(encode_labelled(r.text, r.label, tokenizer, max_len), max_len) for r in records)
+        return [example for example in examples if example is not None]
+    return encode_records(records, tokenizer, max_len, assistant_turns=assistant_turns)
+
+
+def collate(examples: Sequence[Example], pad_id: int, width: int | None = None) -> dict[str, torch.Tensor]:
+    """Right-pad to the longest example (or `width`): input_ids, attention_mask and labels (IGNORE on padding).
+
+    attention_mask marks the real tokens. Packed examples add position_ids; their padding is
+    given positions of its own (0, 1, ...) so that it forms a separate, loss-free segment.
+    """
+    width = width or max(len(e.input_ids) for e in examples)
     input_ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
     attention_mask = torch.zeros((len(examples), width), dtype=torch.long)
     labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
+    packed = any(e.position_ids is not None for e in examples)
+    position_ids = torch.arange(width, dtype=torch.long).repeat(len(examples), 1)
     for row, example in enumerate(examples):
         n = len(example.input_ids)
         input_ids[row, :n] = torch.tensor(example.input_ids)
         attention_mask[row, :n] = 1
         labels[row, :n] = torch.tensor(example.labels)
-    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+        if packed:
+            position_ids[row, :n] = torch.tensor(example.position_ids if example.position_ids is not None else range(n))
+            position_ids[row, n:] = torch.arange(width - n)
+    batch = {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+    if packed:
+        batch["position_ids"] = position_ids
+    return batch
 
 
 def length_grouped_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:
@@ -179,18 +232,23 @@ class PaddedExamples(torch.utils.data.Dataset):
 
     def __init__(self, examples: Sequence[Example], pad_id: int):
         self.tensors = collate(examples, pad_id)
+        self.keys = tuple(self.tensors)  # input_ids, attention_mask, labels[, position_ids]
 
     def __len__(self) -> int:
         return self.tensors["input_ids"].shape[0]
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        return tuple(self.tensors[key][index] for key in ("input_ids", "attention_mask", "labels"))
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
+        return tuple(self.tensors[key][index] for key in self.keys)
+
+
+BATCH_KEYS = ("input_ids", "attention_mask", "labels", "position_ids")
 
 
 def trimmed_collate(items: Sequence[tuple[torch.Tensor, ...]]) -> dict[str, torch.Tensor]:
-    input_ids, attention_mask, labels = (torch.stack(column) for column in zip(*items, strict=True))
-    width = int(attention_mask.sum(dim=1).max())
-    return {"input_ids": input_ids[:, :width], "attention_mask": attention_mask[:, :width], "labels": labels[:, :width]}
+    columns = [torch.stack(column) for column in zip(*items, strict=True)]
+    batch = dict(zip(BATCH_KEYS, columns, strict=False))
+    width = int(batch["attention_mask"].sum(dim=1).max())
+    return {key: value[:, :width] for key, value in batch.items()}
 
 
 class LengthGroupedLoader:

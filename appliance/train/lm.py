@@ -47,19 +47,32 @@ def check_safetensors(model_dir: Path) -> None:
     raise ApplianceError(f"{model_dir}: no *.safetensors weights; provision the base model folder again")
 
 
-def load_causal_lm(model_dir: Path, device: torch.device | None = None):
-    """The model in float32 on `device` (default: pick_device()), from safetensors, without remote code."""
+def load_causal_lm(model_dir: Path, device: torch.device | None = None, *, load_in_4bit: bool = False):
+    """The model in float32 on `device` (default: pick_device()), from safetensors, without remote code.
+
+    load_in_4bit: NF4 base weights through bitsandbytes (CUDA only; check_method refuses it elsewhere),
+    compute in bfloat16; the trainable adapter stays in float32.
+    """
     from transformers import AutoModelForCausalLM
 
     check_safetensors(model_dir)
+    options = {}
+    if load_in_4bit:
+        from transformers import BitsAndBytesConfig
+
+        options["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=torch.bfloat16
+        )
+        options["device_map"] = {"": (device or pick_device()).index or 0}
     model = AutoModelForCausalLM.from_pretrained(
         Path(model_dir),
         local_files_only=True,
         trust_remote_code=False,
         use_safetensors=True,
         dtype=torch.float32,
+        **options,
     )
-    return model.to(device or pick_device())
+    return model if load_in_4bit else model.to(device or pick_device())
 
 
 def build_tiny_model(out_dir: Path, tokenizer_dir: Path, seed: int = 0) -> Path:

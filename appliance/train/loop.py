@@ -1,4 +1,4 @@
-"""Fine-tune a LoRA adapter on records, optionally with DP-SGD: setup, train, save.
+"""Fine-tune on records (LoRA by default), optionally with DP-SGD: setup, train, save.
 
 Shaped like torchtune's single-device LoRA recipe: small builders that take flat arguments,
 then one loop that reads top to bottom. Nothing here logs or raises record text.
@@ -12,7 +12,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,18 +24,20 @@ from appliance.config import TrainConfig
 from appliance.errors import ApplianceError
 from appliance.records import Record
 from appliance.train import privacy
-from appliance.train.checkpoint import latest_checkpoint, load_checkpoint, save_adapter, save_checkpoint
-from appliance.train.data import IGNORE, LengthGroupedLoader, encode_records
+from appliance.train.checkpoint import latest_checkpoint, load_checkpoint, save_adapter, save_checkpoint, save_merged
+from appliance.train.data import IGNORE, Example, LengthGroupedLoader, encode_for_task
 from appliance.train.lm import load_causal_lm, load_tokenizer, pick_device
+from appliance.train.methods import (  # noqa: F401  (lora_targets and build_lora_model are part of this module's API)
+    build_lora_model,
+    build_trainable_model,
+    check_method,
+    lora_targets,
+    restore_snapshot,
+    trainable_snapshot,
+)
+from appliance.train.packing import model_inputs, pack_examples, verify_isolation
+from appliance.train.validation import EarlyStopping, validation_loss
 
-LLAMA_STYLE_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
-DEFAULT_TARGETS: dict[str, tuple[str, ...]] = {
-    "llama": LLAMA_STYLE_TARGETS,
-    "mistral": LLAMA_STYLE_TARGETS,
-    "qwen2": LLAMA_STYLE_TARGETS,
-    "qwen3": LLAMA_STYLE_TARGETS,
-    "gpt2": ("c_attn", "c_proj", "c_fc"),
-}
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,12 @@ class TrainResult:
     # Every step's metrics, including those before a resume: {step, loss, lr, tokens_per_s[, epsilon]}.
     history: list[dict[str, Any]]
     resumed_from: int  # the checkpoint step this run continued from; 0 for a fresh start
-    # Why training ended before max_steps ("privacy budget"), or None.
+    # Why training ended before max_steps ("privacy budget", "early stopping"), or None.
     stopped_early: str | None
     # {epsilon, delta, noise_multiplier, sample_rate, accountant, max_grad_norm, steps, privacy_unit}
     dp: dict[str, Any] | None
+    # How the data was laid out and what was kept: task, method, packing, validation and early stopping.
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 # ---- builders -------------------------------------------------------------------------------
@@ -61,24 +65,6 @@ class TrainResult:
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
-
-
-def lora_targets(model_type: str, configured: Sequence[str] | str | None) -> list[str] | str:
-    if configured is not None:
-        return configured if isinstance(configured, str) else list(configured)
-    return list(DEFAULT_TARGETS.get(model_type, ())) or "all-linear"
-
-
-def build_lora_model(
-    model, *, r: int, alpha: int, dropout: float, target_modules: list[str] | str, rslora: bool = False, dora: bool = False
-):
-    from peft import LoraConfig, get_peft_model
-
-    config = LoraConfig(
-        r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=target_modules, task_type="CAUSAL_LM",
-        use_rslora=rslora, use_dora=dora,
-    )
-    return get_peft_model(model, config)
 
 
 def build_optimizer(model, *, learning_rate: float, weight_decay: float) -> torch.optim.Optimizer:
@@ -98,11 +84,12 @@ def build_scheduler(optimizer, *, warmup_steps: int, max_steps: int) -> torch.op
     return torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, warmup_steps=warmup_steps, max_steps=max_steps))
 
 
-def run_fingerprint(config: TrainConfig, examples) -> str:
-    """What a checkpoint must share with the run resuming it: settings (except `resume`) and data."""
-    digest = hashlib.sha256(json.dumps(config.model_dump(mode="json", exclude={"resume"}), sort_keys=True).encode())
+def run_fingerprint(config: TrainConfig, examples, task: str = "instruction") -> str:
+    """What a checkpoint must share with the run resuming it: settings (except `resume`), task and data."""
+    settings = {**config.model_dump(mode="json", exclude={"resume"}), "task": task}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     for example in examples:
-        digest.update(json.dumps([example.input_ids, example.labels]).encode())
+        digest.update(json.dumps([example.input_ids, example.labels, example.position_ids]).encode())
     return digest.hexdigest()
 
 
@@ -126,7 +113,7 @@ def train_step(model, optimizer, batch: dict[str, torch.Tensor], *, clip_norm: f
             p.grad_sample = p.new_zeros((0, *p.shape))
         optimizer.step()
         return None
-    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    logits = model(**model_inputs(batch)).logits
     loss_sums, counts = per_example_loss(logits, batch["labels"])
     # Each example's own mean token loss, averaged over the batch: with Opacus'
     # loss_reduction="mean" every per-sample gradient is then that example's own.
@@ -143,7 +130,7 @@ def accumulated_step(model, optimizer, batches: Sequence[dict[str, torch.Tensor]
     optimizer.zero_grad(set_to_none=True)
     losses = []
     for batch in batches:
-        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+        logits = model(**model_inputs(batch)).logits
         loss_sums, counts = per_example_loss(logits, batch["labels"])
         loss = (loss_sums / counts.clamp(min=1)).mean()
         (loss / len(batches)).backward()
@@ -153,11 +140,33 @@ def accumulated_step(model, optimizer, batches: Sequence[dict[str, torch.Tensor]
     return sum(losses) / len(losses)
 
 
-def lora_b_weights(model) -> dict[str, torch.Tensor]:
-    return {name: p.detach().clone() for name, p in model.named_parameters() if "lora_B" in name}
-
-
 # ---- the recipe -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The examples one optimizer step draws from, and how they were laid out."""
+
+    examples: list[Example]
+    packed: bool
+    # Under user-level DP: data subjects trained, and records left out past the per-subject cap.
+    subjects: int | None = None
+    records_over_cap: int = 0
+
+
+def prepare_data(records: Sequence[Record], tokenizer, config: TrainConfig, task: str) -> TrainingData:
+    """Encode records for the task; pack completion text; group records by subject under user-level DP."""
+    if config.dp and config.privacy_unit == "subject":
+        grouped = privacy.subject_examples(records, tokenizer, config, task)
+        return TrainingData(grouped.examples, packed=True, subjects=len(grouped.examples), records_over_cap=grouped.records_over_cap)
+    examples = encode_for_task(records, tokenizer, config.max_seq_len, task=task, assistant_turns=config.assistant_turns)
+    # Record-level DP needs one record per example (the unit the accountant counts): no packing there.
+    if task == "completion" and config.packing and not config.dp:
+        rng = random.Random(config.seed)  # which documents share a row: shuffled, reproducibly
+        examples = list(examples)
+        rng.shuffle(examples)
+        return TrainingData(pack_examples(examples, config.max_seq_len), packed=True)
+    return TrainingData(examples, packed=False)
 
 
 def train_lora(
@@ -166,46 +175,52 @@ def train_lora(
     config: TrainConfig,
     out_dir: Path,
     *,
+    task: str = "instruction",
+    validation: Sequence[Record] = (),
     delta: float | None = None,
     on_step: Callable[[dict], None] | None = None,
     checkpoint_dir: Path | None = None,
     max_epsilon: float | None = None,
+    merged_dir: Path | None = None,
 ) -> TrainResult:
-    """Fine-tune a LoRA adapter on `records` for config.max_steps steps and save it to out_dir.
+    """Fine-tune `records` for config.max_steps steps (LoRA by default; config.method) and save to out_dir.
 
     With checkpoint_dir, a checkpoint is saved there every config.checkpoint_every steps, and
     config.resume continues from the latest one. Under DP, max_epsilon (the policy's limit) is
     checked before training and before every step: training stops rather than exceed it.
+    With `validation` records and config.eval_every, the validation loss is measured every N
+    steps (and at the end); early stopping keeps the weights of the best evaluation.
+    With merged_dir and config.merge, the base model with the adapter merged in is saved there.
 
     Example: train_lora(model_dir, records, TrainConfig(max_steps=20), run / "adapter")
     """
     # Setup.
     seed_everything(config.seed)
     device = pick_device()
-    tokenizer = load_tokenizer(model_dir)
-    examples = encode_records(records, tokenizer, config.max_seq_len, assistant_turns=config.assistant_turns)
-    if not examples:
-        raise ApplianceError(f"none of the {len(records)} records has a token to train on; check the ingest output")
+    check_method(config, task=task, cuda=device.type == "cuda")
     if config.dp and config.gradient_accumulation_steps > 1:
         raise ApplianceError("gradient accumulation is not supported with DP (Poisson batches are drawn whole); raise batch_size instead")
     if config.dp and config.use_dora:
         raise ApplianceError("DoRA cannot train under DP: Opacus has no per-example gradients for its magnitude vector; drop use_dora or dp")
-    base = load_causal_lm(model_dir, device)
-    targets = lora_targets(base.config.model_type, config.target_modules)
-    model = peft_model = build_lora_model(
-        base, r=config.lora_r, alpha=config.lora_alpha, dropout=config.lora_dropout, target_modules=targets,
-        rslora=config.use_rslora, dora=config.use_dora,
-    )
+    tokenizer = load_tokenizer(model_dir)
+    data = prepare_data(records, tokenizer, config, task)
+    if not data.examples:
+        raise ApplianceError(f"none of the {len(records)} records has a token to train on; check the ingest output")
+    validation_examples = encode_for_task(validation, tokenizer, config.max_seq_len, task=task, assistant_turns=config.assistant_turns) if validation else []
+    base = load_causal_lm(model_dir, device, load_in_4bit=config.load_in_4bit)
+    model = peft_model = build_trainable_model(base, config)
+    if data.packed:
+        verify_isolation(peft_model, len(tokenizer))
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
     optimizer = build_optimizer(model, learning_rate=config.learning_rate, weight_decay=config.weight_decay)
-    initial_b = lora_b_weights(model)
+    initial = trainable_snapshot(model)
 
     engine = loader = None
     if config.dp:
-        delta = delta or config.delta or 1 / (10 * len(examples))
+        delta = delta or config.delta or 1 / (10 * len(data.examples))
         model, optimizer, loader, engine = privacy.make_private(
-            model, optimizer, examples,
+            model, optimizer, data.examples,
             pad_id=tokenizer.pad_token_id, config=config, delta=delta, steps=config.max_steps, device=device,
         )
         planned = privacy.epsilon_after(engine.accountant, optimizer, loader, delta=delta, steps=config.max_steps)
@@ -213,26 +228,40 @@ def train_lora(
             raise ApplianceError(f"{config.max_steps} steps would spend epsilon {planned:.2f}, above the policy maximum {max_epsilon}; lower --max-steps or --epsilon")
         batches = privacy.poisson_batches(loader)
     else:
-        batches = LengthGroupedLoader(examples, batch_size=config.batch_size, pad_id=tokenizer.pad_token_id, seed=config.seed)
+        batches = LengthGroupedLoader(data.examples, batch_size=config.batch_size, pad_id=tokenizer.pad_token_id, seed=config.seed)
     # After make_private: Opacus wraps the optimizer, and the schedule must drive the wrapper.
     scheduler = build_scheduler(optimizer, warmup_steps=config.warmup_steps, max_steps=config.max_steps)
 
-    fingerprint = run_fingerprint(config, examples)
+    fingerprint = run_fingerprint(config, data.examples, task)
     history: list[dict[str, Any]] = []
+    stopper = EarlyStopping(config.early_stopping_patience)
+    best: dict[str, torch.Tensor] | None = None
     start_step = 0
     latest = latest_checkpoint(checkpoint_dir) if (checkpoint_dir and config.resume) else None
     if latest is not None:
         state = load_checkpoint(latest, model=peft_model, optimizer=optimizer, scheduler=scheduler, fingerprint=fingerprint)
         start_step, history = state["step"], state["metrics"]
+        stopper.load_state_dict(state["early_stopping"])
+        best = state.get("best_weights")
         if config.dp:
             engine.accountant.history = [tuple(entry) for entry in state["accountant_history"]]
         else:
             batches.load_state_dict(state["loader"])
 
     def checkpoint(step: int) -> None:
-        state = {"fingerprint": fingerprint, "metrics": history}
+        state = {"fingerprint": fingerprint, "metrics": history, "early_stopping": stopper.state_dict()}
         state["accountant_history" if config.dp else "loader"] = engine.accountant.history if config.dp else batches.state_dict()
-        save_checkpoint(checkpoint_dir, step, model=peft_model, optimizer=optimizer, scheduler=scheduler, state=state, keep=config.keep_checkpoints)
+        save_checkpoint(
+            checkpoint_dir, step, model=peft_model, optimizer=optimizer, scheduler=scheduler, state=state,
+            keep=config.keep_checkpoints, best_weights=best,
+        )
+
+    def evaluate(step: int, event: dict[str, Any]) -> None:
+        nonlocal best
+        loss = validation_loss(peft_model, validation_examples, tokenizer.pad_token_id, batch_size=config.batch_size)
+        event["val_loss"] = loss
+        if stopper.update(step, loss) and config.early_stopping_patience is not None:
+            best = trainable_snapshot(peft_model)
 
     # Train.
     model.train()
@@ -265,19 +294,43 @@ def train_lora(
         }
         if config.dp:
             event["epsilon"] = float(epsilon)
+        due = config.eval_every and step % config.eval_every == 0
+        if validation_examples and (due or step == config.max_steps):
+            evaluate(step, event)
         history.append(event)
         if on_step is not None:
             on_step(event)
+        if stopper.should_stop:
+            stopped_early = "early stopping"
+            break
         if checkpoint_dir and config.checkpoint_every and step % config.checkpoint_every == 0 and step < config.max_steps:
             checkpoint(step)
 
-    # Cleanup: check that LoRA actually learned, then save.
-    final_b = lora_b_weights(peft_model)
-    if step > 0 and not any(not torch.equal(initial_b[name], final_b[name]) for name in initial_b):
-        raise ApplianceError("training left every LoRA weight unchanged; the adapter would be a no-op")
+    # Cleanup: check that training changed something, keep the best weights, then save.
+    final = trainable_snapshot(peft_model)
+    if step > 0 and all(torch.equal(initial[name], final[name]) for name in initial):
+        raise ApplianceError("training left every trainable weight unchanged; the adapter would be a no-op")
+    if best is not None and stopper.best_step != step:
+        restore_snapshot(peft_model, best)
     save_adapter(peft_model, tokenizer, out_dir)
+    if config.merge and merged_dir is not None:
+        save_merged(peft_model, tokenizer, merged_dir)
 
     losses = [event["loss"] for event in history if event["loss"] is not None]
+    details = {
+        "task": task,
+        "method": config.method,
+        "packing": data.packed,
+        "examples": len(data.examples),
+        "validation_examples": len(validation_examples),
+        "validation_losses": [{"step": s, "val_loss": v} for s, v in stopper.history],
+        "best_step": stopper.best_step if stopper.history else None,
+        "kept_weights_of_step": stopper.best_step if best is not None else step,
+        "gradient_checkpointing": config.gradient_checkpointing,
+        "load_in_4bit": config.load_in_4bit,
+    }
+    if data.subjects is not None:
+        details.update({"subjects": data.subjects, "records_over_subject_cap": data.records_over_cap, "max_records_per_subject": privacy.MAX_RECORDS_PER_SUBJECT})
     return TrainResult(
         steps=step,
         adapter_dir=Path(out_dir),
@@ -289,4 +342,5 @@ def train_lora(
         resumed_from=start_step,
         stopped_early=stopped_early,
         dp=privacy.report(engine, optimizer, loader, config=config, delta=delta) if config.dp else None,
+        details=details,
     )

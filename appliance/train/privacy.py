@@ -1,21 +1,63 @@
 """DP-SGD with Opacus: Poisson-sampled batches, per-example clipping, noise, and the accountant.
 
-The privacy unit is one record: each record is one training example, so adding or removing
-a record changes at most one row of the dataset the accountant reasons about.
+The privacy unit is one record by default: each record is one training example, so adding or
+removing a record changes at most one row of the dataset the accountant reasons about.
+
+With privacy_unit "subject" (user-level DP), every record of one data subject (the subject id
+captured at ingest, before redaction) becomes ONE example: the records are packed side by side
+with position ids restarting per record, so they cannot attend to each other, and the subject
+is sampled, clipped and noised as a whole. The accountant's sampling rate is then over subjects,
+and the guarantee covers adding or removing a whole person. A subject contributes at most
+MAX_RECORDS_PER_SUBJECT records (their first ones, in corpus order); the rest are left out and
+counted, which bounds the memory of one example at MAX_RECORDS_PER_SUBJECT x max_seq_len tokens.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from appliance.config import TrainConfig
 from appliance.errors import ApplianceError
-from appliance.train.data import PaddedExamples, trimmed_collate
+from appliance.records import Record
+from appliance.train.data import BATCH_KEYS, Example, PaddedExamples, encode_for_task, trimmed_collate
+
+# Records of one data subject trained together as one user-level DP example (see the module docstring).
+MAX_RECORDS_PER_SUBJECT = 8
+
+
+@dataclass(frozen=True)
+class SubjectExamples:
+    examples: list[Example]  # one per data subject
+    records_over_cap: int
+
+
+def subject_examples(records: Sequence[Record], tokenizer, config: TrainConfig, task: str) -> SubjectExamples:
+    """One packed example per data subject; refuses records without a subject id."""
+    from appliance.train.packing import pack_group
+
+    missing = sum(1 for record in records if not record.subject_id)
+    if missing:
+        raise ApplianceError(
+            f"privacy_unit subject needs a data-subject id on every record, but {missing} of {len(records)} have none; "
+            "set ingest.subject_column to the customer id column, or use privacy_unit: record"
+        )
+    by_subject: dict[str, list[Record]] = {}
+    for record in records:
+        by_subject.setdefault(record.subject_id, []).append(record)
+    examples, over_cap = [], 0
+    for subject_records in by_subject.values():
+        over_cap += max(0, len(subject_records) - MAX_RECORDS_PER_SUBJECT)
+        kept = subject_records[:MAX_RECORDS_PER_SUBJECT]
+        pieces = encode_for_task(kept, tokenizer, config.max_seq_len, task=task, assistant_turns=config.assistant_turns)
+        if pieces:
+            examples.append(pack_group(pieces[:MAX_RECORDS_PER_SUBJECT]))
+    return SubjectExamples(examples, over_cap)
 
 
 def secret_generator(device: torch.device | str = "cpu") -> torch.Generator:
@@ -69,7 +111,7 @@ def poisson_batches(loader) -> Iterator[dict[str, torch.Tensor]]:
     while True:
         for batch in loader:
             if not isinstance(batch, dict):
-                batch = dict(zip(("input_ids", "attention_mask", "labels"), batch, strict=True))
+                batch = dict(zip(BATCH_KEYS, batch, strict=False))
             yield batch
 
 
@@ -83,7 +125,7 @@ def report(engine, optimizer, loader, *, config: TrainConfig, delta: float) -> d
         "accountant": config.accountant,
         "max_grad_norm": config.max_grad_norm,
         "steps": sum(steps for _, _, steps in engine.accountant.history),
-        "privacy_unit": "record",
+        "privacy_unit": config.privacy_unit,
     }
 
 

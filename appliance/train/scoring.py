@@ -21,10 +21,13 @@ from appliance.train.loop import per_example_loss
 
 
 def load_adapter(model_dir: Path, adapter_dir: Path, device: torch.device | None = None):
-    """The base model with the saved adapter applied (a peft PeftModel, in eval mode)."""
+    """The base model with the saved adapter applied (a peft PeftModel, in eval mode); a fully fine-tuned model as is."""
     from peft import PeftModel
 
     check_safetensors(adapter_dir)  # peft would otherwise fall back to a pickled adapter_model.bin
+    if not (Path(adapter_dir) / "adapter_config.json").is_file():
+        # method full: the folder is the whole fine-tuned model (it has no disable_adapter()).
+        return load_causal_lm(adapter_dir, device).eval()
     model = PeftModel.from_pretrained(load_causal_lm(model_dir, device), Path(adapter_dir), is_trainable=False)
     return model.eval()
 
