@@ -99,3 +99,16 @@ def test_enforced_objectives_become_gates_and_unmeasured_fails() -> None:
     gates = objective_gates(verdicts)
     assert [(g["name"], g["status"], g["value"], g["threshold"]) for g in gates] == [("objectives.accuracy", "pass", 0.93, 0.9), ("objectives.exact_match", "fail", None, 0.5)]
     assert "not measured" in gates[1]["detail"]
+
+
+def test_generation_sample_counts_pii_types_and_latency_percentiles() -> None:
+    from appliance.stages.evaluate import generation_summary, percentile
+
+    assert percentile([0.4, 0.1, 0.3, 0.2], 0.5) == 0.2 and percentile([0.4, 0.1, 0.3, 0.2], 0.95) == 0.4
+    summary = generation_summary([1.0, 2.0, 1.0], [10, 20, 30], [["PERSON", "EMAIL_ADDRESS"], [], ["PERSON"]], max_new_tokens=64)
+    assert summary == {
+        "records": 3, "max_new_tokens": 64, "pii_emitted": 3, "answers_with_pii": 2, "pii_by_type": {"EMAIL_ADDRESS": 1, "PERSON": 2},
+        "latency_p50_s": 1.0, "latency_p95_s": 2.0, "tokens_per_s": 15.0,
+    }
+    verdicts = judge_objectives(objectives(("pii_emitted", 0), ("p95_latency_s", 2.0)), {"evaluate": {"generation": summary}})
+    assert [(v.status, v.value) for v in verdicts] == [("missed", 3.0), ("met", 2.0)]

@@ -1,11 +1,16 @@
-"""Stage 5: held-out loss and perplexity, base model vs adapter, per-group model fairness, and the
-model-based privacy audit (membership inference, canary exposure, PII regurgitation)."""
+"""Stage 5: held-out loss and perplexity, base model vs adapter; classification metrics (accuracy,
+macro F1, per-class precision/recall); for instruction data a small generation sample whose answers
+are scanned for PII (types and counts only); per-group model fairness; and the model-based privacy
+audit (membership inference, canary exposure, PII regurgitation)."""
 
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
+from appliance.compute import EnergyMeter
 from appliance.files import read_json, read_jsonl, write_json, write_jsonl
 from appliance.models import resolve_base_model
 from appliance.records import FileEntry, Record
@@ -16,6 +21,9 @@ from appliance.stages.train import ADAPTER, SPLIT
 
 PRIVACY_AUDIT = "privacy_audit.json"
 COUNTERFACTUAL = "counterfactual.json"
+# Held-out prompts answered in the generation sample: enough to catch an adapter that emits PII,
+# few enough to keep evaluate quick on a CPU (the compare stage answers more, per method).
+GENERATION_SAMPLE_RECORDS = 8
 
 
 def input_entries(ctx: StageContext) -> list[FileEntry]:
@@ -40,6 +48,16 @@ def perplexity(loss: float) -> float:
 
 
 def execute(ctx: StageContext) -> StageOutput:
+    # Hardware energy counters where the machine has them; the report estimates the rest.
+    with EnergyMeter() as meter:
+        output = _evaluate(ctx)
+    energy = meter.result()
+    if energy["method"] == "measured":
+        output.summary["energy"] = energy
+    return output
+
+
+def _evaluate(ctx: StageContext) -> StageOutput:
     from appliance.train.lm import load_tokenizer
     from appliance.train.scoring import label_logprobs, load_adapter, token_losses
     from audits import model_fairness
@@ -66,7 +84,7 @@ def execute(ctx: StageContext) -> StageOutput:
             with model.disable_adapter():
                 row["base_pred"] = _argmax(label_logprobs(model, tokenizer, record.text, labels, max_len=max_len))
         rows.append(row)
-    metrics = {"records": len(rows), "tokens": sum(r["tokens"] for r in rows), "base": _aggregate(rows, "base"), "adapter": _aggregate(rows, "adapter"), "labels": labels}
+    metrics = {"records": len(rows), "tokens": sum(r["tokens"] for r in rows), "base": _aggregate(rows, "base", labels), "adapter": _aggregate(rows, "adapter", labels), "labels": labels}
     folder = ctx.run.stage_dir("evaluate")
     metrics_path = folder / "metrics.json"
     write_json(metrics_path, metrics)
@@ -83,6 +101,13 @@ def execute(ctx: StageContext) -> StageOutput:
     write_json(privacy_path, privacy)
     outputs.append(privacy_path)
     summary: dict[str, Any] = {"metrics": metrics, "fairness_model": fairness, "privacy_audit": privacy}
+    generation = _generation_sample(ctx, model, tokenizer, held_out) if ctx.config.task == "instruction" else None
+    if generation:
+        generation_path = folder / "generation.json"
+        write_json(generation_path, generation)
+        outputs.append(generation_path)
+        summary["generation"] = generation
+        ctx.echo(f"  generation sample: {generation['records']} held-out prompts, {generation['pii_emitted']} PII findings in {generation['answers_with_pii']} answers, p95 latency {generation['latency_p95_s']}s")
     if ctx.config.audit.counterfactual_probe:
         from audits.counterfactual_probe import counterfactual_probe
 
@@ -100,8 +125,46 @@ def execute(ctx: StageContext) -> StageOutput:
     b, a = metrics["base"], metrics["adapter"]
     ctx.echo(f"  held-out ({len(rows)} records): loss {b['loss']:.3f} -> {a['loss']:.3f}, perplexity {b['perplexity']:.1f} -> {a['perplexity']:.1f}")
     if "accuracy" in a:
-        ctx.echo(f"  label accuracy: base {b['accuracy']:.2f}, adapter {a['accuracy']:.2f} ({b['labelled']} labelled records)")
+        ctx.echo(f"  label accuracy: base {b['accuracy']:.2f}, adapter {a['accuracy']:.2f}; macro F1 base {b['macro_f1']:.2f}, adapter {a['macro_f1']:.2f} ({b['labelled']} labelled records)")
     return StageOutput(outputs=outputs, counts={"records_evaluated": len(rows)}, summary=summary)
+
+
+def _generation_sample(ctx: StageContext, model, tokenizer, held_out: list[Record]) -> dict[str, Any] | None:
+    """The adapter's greedy answers to a few held-out prompts, scanned with the policy's detector; None without prompts."""
+    from appliance.baselines.generation import generate_answer
+    from appliance.baselines.prompting import qa_items
+    from scrubbers.engine import Scrubber
+
+    items = qa_items([record for record in held_out if record.messages])[:GENERATION_SAMPLE_RECORDS]
+    if not items:
+        return None
+    max_new_tokens = ctx.config.evaluate.max_new_tokens
+    answers = [generate_answer(model, tokenizer, item.question, max_new_tokens=max_new_tokens, max_prompt_tokens=ctx.config.train.max_seq_len) for item in items]
+    # Detection only: no operator runs, so the hash salt is never used. The answers are discarded here.
+    findings = Scrubber(ctx.policy, salt=b"evaluate-detect-only").detect([answer.text for answer in answers])
+    return generation_summary([a.latency_s for a in answers], [a.new_tokens for a in answers], [[f.entity_type for f in found] for found in findings], max_new_tokens=max_new_tokens)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile (share in 0..1): always one of the measured values."""
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
+
+
+def generation_summary(latencies: Sequence[float], new_tokens: Sequence[int], entity_types: Sequence[Sequence[str]], *, max_new_tokens: int) -> dict[str, Any]:
+    """Counts and timings of a generation sample: PII types and counts per answer, never the text."""
+    by_type = Counter(entity for found in entity_types for entity in found)
+    seconds = sum(latencies)
+    return {
+        "records": len(latencies),
+        "max_new_tokens": max_new_tokens,
+        "pii_emitted": sum(by_type.values()),
+        "answers_with_pii": sum(bool(found) for found in entity_types),
+        "pii_by_type": dict(sorted(by_type.items())),
+        "latency_p50_s": round(percentile(latencies, 0.5), 4) if latencies else None,
+        "latency_p95_s": round(percentile(latencies, 0.95), 4) if latencies else None,
+        "tokens_per_s": round(sum(new_tokens) / seconds, 2) if seconds > 0 else None,
+    }
 
 
 def _privacy_audit(ctx: StageContext, model, tokenizer, train_records: list[Record], rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -140,13 +203,18 @@ def _argmax(scores: dict[str, float]) -> str:
     return max(sorted(scores), key=lambda label: scores[label])
 
 
-def _aggregate(rows: list[dict[str, Any]], which: str) -> dict[str, Any]:
+def _aggregate(rows: list[dict[str, Any]], which: str, labels: Sequence[str] | None = None) -> dict[str, Any]:
     tokens = sum(r["tokens"] for r in rows)
     loss = sum(r[f"{which}_loss"] * r["tokens"] for r in rows) / tokens if tokens else float("nan")
     result: dict[str, Any] = {"loss": round(loss, 6), "perplexity": round(perplexity(loss), 4)}
     labelled = [r for r in rows if "y_true" in r]
     if labelled:
-        result["accuracy"] = round(sum(r["y_true"] == r[f"{which}_pred"] for r in labelled) / len(labelled), 6)
+        from appliance.train.classification import classification_metrics
+
+        scored = classification_metrics([r["y_true"] for r in labelled], [r[f"{which}_pred"] for r in labelled], labels=labels)
+        result["accuracy"] = round(scored["accuracy"], 6)
+        result["macro_f1"] = round(scored["macro_f1"], 6)
+        result["per_class"] = {label: {k: round(v, 6) if isinstance(v, float) else v for k, v in scores.items()} for label, scores in scored["per_class"].items()}
         result["labelled"] = len(labelled)
     return result
 
