@@ -33,6 +33,8 @@ def configure_logging() -> None:
     help="PII in a prompt: redact it before the model sees it, or refuse the request (400).",
 )
 @click.option("--max-tokens", default=128, show_default=True, type=click.IntRange(1, 2048), help="Default answer length when a request sets none.")
+@click.option("--max-batch", default=8, show_default=True, type=click.IntRange(1, 64), help="Most non-streaming requests decoded together; 1 turns batching off.")
+@click.option("--batch-window-ms", default=10.0, show_default=True, type=click.FloatRange(0, 1000), help="How long the first request of a batch waits for others.")
 @click.option("--allow-failed-gates", is_flag=True, help="Serve a run whose compliance gates failed (logged as a warning).")
 @click.option(
     "--api-key-file",
@@ -40,7 +42,9 @@ def configure_logging() -> None:
     help="File holding the API key (else $APPLIANCE_API_KEY); required off loopback.",
 )
 @user_errors
-def serve(run_dir: Path, host: str, port: int, input_mode: str, max_tokens: int, allow_failed_gates: bool, api_key_file: Path | None) -> None:
+def serve(
+    run_dir: Path, host: str, port: int, input_mode: str, max_tokens: int, max_batch: int, batch_window_ms: float, allow_failed_gates: bool, api_key_file: Path | None
+) -> None:
     """Serve a run's adapter as an OpenAI-compatible API behind the PII guard.
 
     Refuses a run that does not verify or whose gates failed. Endpoints: GET /v1/models,
@@ -54,7 +58,10 @@ def serve(run_dir: Path, host: str, port: int, input_mode: str, max_tokens: int,
     from appliance.serve.server import ServeConfig, serve_run
 
     configure_logging()
-    config = ServeConfig(host=host, port=port, input_mode=input_mode, allow_failed_gates=allow_failed_gates, max_tokens=max_tokens)  # type: ignore[arg-type]
+    config = ServeConfig(
+        host=host, port=port, input_mode=input_mode, allow_failed_gates=allow_failed_gates, max_tokens=max_tokens,  # type: ignore[arg-type]
+        max_batch=max_batch, batch_window_ms=batch_window_ms,
+    )
     serve_run(run_dir, config, api_key_file)
 
 

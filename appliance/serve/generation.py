@@ -66,11 +66,15 @@ class Generator:
         text = self.tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
         return list(self.tokenizer(text, add_special_tokens=False).input_ids)
 
-    def stream(self, messages: Sequence[dict[str, str]], sampling: Sampling) -> TextStream:
+    def checked_prompt_ids(self, messages: Sequence[dict[str, str]], sampling: Sampling) -> list[int]:
+        """The prompt's token ids; raises PromptTooLong when the answer would not fit the context."""
         ids = self.prompt_ids(messages)
         if len(ids) + sampling.max_tokens > self.context_length:
             raise PromptTooLong(f"prompt is {len(ids)} tokens; with max_tokens {sampling.max_tokens} it exceeds the model's context of {self.context_length}")
-        return TextStream(self, ids, sampling)
+        return ids
+
+    def stream(self, messages: Sequence[dict[str, str]], sampling: Sampling) -> TextStream:
+        return TextStream(self, self.checked_prompt_ids(messages, sampling), sampling)
 
     def _deltas(self, stream: TextStream, prompt_ids: list[int], sampling: Sampling) -> Iterator[str]:
         generated: list[int] = []

@@ -27,6 +27,10 @@ class ServeConfig:
     output_guard: bool = True
     allow_failed_gates: bool = False
     max_tokens: int = 128
+    # Non-streaming requests arriving within batch_window_ms of each other are decoded together,
+    # up to max_batch at a time; max_batch 1 turns batching off (each request decodes on its own).
+    max_batch: int = 8
+    batch_window_ms: float = 10.0
 
 
 def is_loopback(host: str) -> bool:
@@ -63,6 +67,7 @@ def check_bind(host: str, api_key: str | None) -> None:
 def build_service(run_dir: Path, config: ServeConfig):
     """(service, feedback store, served run) for RUN_DIR, checked and loaded."""
     from appliance.keys import hash_salt
+    from appliance.serve.batching import BatchGenerator
     from appliance.serve.feedback import FeedbackStore
     from appliance.serve.generation import Generator
     from appliance.serve.guard import PiiGuard
@@ -73,7 +78,9 @@ def build_service(run_dir: Path, config: ServeConfig):
     guard = PiiGuard(served.policy, salt=hash_salt(), input_mode=config.input_mode, output=config.output_guard)
     if config.input_mode != "off" or config.output_guard:
         guard.scrubber  # noqa: B018  (load Presidio and spaCy now, not on the first request)
-    service = ChatService(served, guard, Generator(served.model, served.tokenizer))
+    generator = Generator(served.model, served.tokenizer)
+    batcher = BatchGenerator(generator, max_batch=config.max_batch, window_s=config.batch_window_ms / 1000) if config.max_batch > 1 else None
+    service = ChatService(served, guard, generator, batcher)
     return service, FeedbackStore(served.root / "serve", guard), served
 
 
@@ -87,7 +94,7 @@ def build_server(run_dir: Path, config: ServeConfig, api_key: str | None = None)
     service, feedback, served = build_service(run_dir, config)
     app = build_app(service, feedback, api_key=api_key, default_max_tokens=config.max_tokens)
     log.info(
-        "serving run %s as %s on %s:%d (input guard %s, output guard %s, API key %s)",
+        "serving run %s as %s on %s:%d (input guard %s, output guard %s, API key %s, max batch %d)",
         served.run_id,
         served.model_id,
         config.host,
@@ -95,6 +102,7 @@ def build_server(run_dir: Path, config: ServeConfig, api_key: str | None = None)
         config.input_mode,
         "on" if config.output_guard else "off",
         "required" if api_key else "not set",
+        config.max_batch,
     )
     # access_log off: our own log line per request carries numbers only.
     return uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port, access_log=False, log_level="warning", log_config=None))

@@ -1,6 +1,7 @@
 """One guarded chat completion: input guard -> model -> output guard, with a log line of numbers only.
 
-Shared by the HTTP app and the terminal chat.
+Shared by the HTTP app and the terminal chat. With a `BatchGenerator`, non-streaming requests are
+decoded in batches with whatever else arrives at the same time; streaming ones stay token by token.
 
 Example:
     service = ChatService(served, guard, generator)
@@ -17,6 +18,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from appliance.serve.batching import BatchedTextStream, BatchGenerator
 from appliance.serve.generation import Generator, Sampling
 from appliance.serve.guard import PiiGuard
 
@@ -44,10 +46,11 @@ class Completion:
 
 
 class ChatService:
-    def __init__(self, served, guard: PiiGuard, generator: Generator) -> None:
+    def __init__(self, served, guard: PiiGuard, generator: Generator, batcher: BatchGenerator | None = None) -> None:
         self.served = served
         self.guard = guard
         self.generator = generator
+        self.batcher = batcher
         self._recent: OrderedDict[str, Completion] = OrderedDict()
 
     def start(self, messages: Sequence[dict[str, str]]) -> Completion:
@@ -63,7 +66,11 @@ class ChatService:
         incremental=False scans the answer once at the end (cheaper when nobody reads it as it grows).
         """
         started = time.perf_counter()
-        text_stream = self.generator.stream(completion.messages, sampling)
+        if incremental or self.batcher is None:
+            text_stream = self.generator.stream(completion.messages, sampling)
+        else:
+            ids = self.generator.checked_prompt_ids(completion.messages, sampling)
+            text_stream = BatchedTextStream(self.generator, self.batcher.submit(ids, sampling), prompt_tokens=len(ids))
         completion.prompt_tokens = text_stream.prompt_tokens
         return self._guarded(completion, text_stream, started, incremental)
 
