@@ -47,6 +47,28 @@ def _disaggregated(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _objectives(report: dict[str, Any]) -> list[str]:
+    objectives = report.get("objectives") or {}
+    verdicts = objectives.get("verdicts") or []
+    if not verdicts:
+        return ["No objectives were set for this run's use case.", ""]
+    rule = "enforced as gates" if objectives.get("enforced") else "reported, not enforced"
+    return [
+        f"Objectives for the use case '{objectives.get('use_case') or '-'}' ({rule}):",
+        "",
+        *md_table(("Objective", "Status", "Measured", "Target"), [(v["metric"], v["status"].replace("_", " "), v["value"], f"{v['op']} {fmt(v['target'])}") for v in verdicts]),
+    ]
+
+
+def _comparison(report: dict[str, Any]) -> list[str]:
+    comparison = report.get("comparison")
+    if not comparison:
+        return []
+    keys = ("exact_match", "token_f1", "rouge_l", "unsupported_rate", "refusal_rate", "pii_emitted", "latency_p95_s")
+    rows = [(m["name"], *((m.get("metrics") or {}).get(key) for key in keys)) for m in comparison["methods"]]
+    return ["Adaptation methods on the same held-out prompts (hallucination rate = unsupported_rate):", "", *md_table(("Method", *keys), rows)]
+
+
 def model_card(report: dict[str, Any]) -> str:
     """The model card as Markdown; every number comes from the report of the same run."""
     training, privacy, evaluation = report["training"], report["privacy"], report.get("evaluation") or {}
@@ -88,11 +110,13 @@ def model_card(report: dict[str, Any]) -> str:
         "per-group loss gap (max minus min group loss) and demographic parity difference of decisions, with 95% bootstrap intervals."),
         "",
         *md_table(("Gate", "Status", "Measured", "Threshold"), gates),
+        *_objectives(report),
         "## Evaluation data",
         "",
         f"{fmt(evaluation.get('records'))} held-out records ({fmt(evaluation.get('tokens'))} tokens), split from the redacted corpus by data subject where known, never trained on.",
         "",
-        *md_table(("Metric", "Base model", "Adapter"), [(key, (evaluation.get("base") or {}).get(key), (evaluation.get("adapter") or {}).get(key)) for key in ("loss", "perplexity", "accuracy") if key in (evaluation.get("adapter") or {})]),
+        *md_table(("Metric", "Base model", "Adapter"), [(key, (evaluation.get("base") or {}).get(key), (evaluation.get("adapter") or {}).get(key)) for key in ("loss", "perplexity", "accuracy", "macro_f1") if key in (evaluation.get("adapter") or {})]),
+        *_comparison(report),
         "## Training data",
         "",
         (f"{fmt(training.get('counts', {}).get('train_records'))} redacted records of this organisation (kinds: {', '.join(report['inputs'].get('records_by_kind', {})) or '-'}). "

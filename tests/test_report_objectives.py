@@ -9,7 +9,7 @@ from pathlib import Path
 from test_report import pdf_text
 from test_report_fixture import complete_run
 
-from appliance.stages.report import REPORT_HTML, REPORT_JSON, REPORT_PDF
+from appliance.stages.report import MODEL_CARD, REPORT_HTML, REPORT_JSON, REPORT_PDF
 
 COMPARISON = {
     "methods": [
@@ -70,6 +70,9 @@ def test_compared_adapter_misses_an_enforced_objective_and_fails_the_run(tmp_pat
     assert 'class="badge missed">MISSED' in section(html, "objectives")
     text = pdf_text((ctx.run.root / REPORT_PDF).read_bytes())
     assert "MISSED" in text and "hallucination_rate" in text
+    card = (ctx.run.root / MODEL_CARD).read_text()
+    assert "| hallucination_rate | missed | 0.09 | <= 0.05 |" in card
+    assert "| adapter | 0.44 | 0.62 | 0.58 | 0.09 | 0 | 0 | 1.2 |" in card
 
 
 def test_method_comparison_table_and_chart_only_when_configured(tmp_path: Path) -> None:
