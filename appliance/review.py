@@ -133,10 +133,11 @@ def render_form(rows: Sequence[dict[str, str]], *, run_id: str) -> str:
         for slot in SLOTS:
             grades = "".join(f'<label><input type="radio" name="{item}:grade_{slot}" value="{g}"> {g}</label> ' for g in GRADES)
             answers.append(f'<div class="answer"><h3>Answer {slot.upper()}</h3><p>{html.escape(row[f"answer_{slot}"])}</p><div>{grades}</div></div>')
-        preferred = "".join(f'<label><input type="radio" name="{item}:preferred" value="{p}"> {p.upper() if p != "none" else "none"}</label> ' for p in PREFERRED)
+        preferred = "".join(f'<label><input type="radio" name="{item}:preferred" value="{p}"> {p if p == "none" else p.upper()}</label> ' for p in PREFERRED)
         items.append(
             f'<section data-item="{item}"><h2>{item}</h2><p class="q">{html.escape(row["question"])}</p>{"".join(answers)}'
-            f'<p>Preferred answer: {preferred}</p><p><textarea name="{item}:note" rows="2" cols="80" placeholder="Note (no personal data)"></textarea></p></section>'
+            f'<p>Preferred answer: {preferred}</p>'
+            f'<p><textarea name="{item}:note" rows="2" cols="80" placeholder="Note (no personal data)"></textarea></p></section>'
         )
     return FORM_TEMPLATE.format(run_id=html.escape(run_id), items="\n".join(items), columns=",".join(COLUMNS), count=len(rows))
 
@@ -166,7 +167,8 @@ document.getElementById("save").addEventListener("click", function () {{
   }}
   document.querySelectorAll("section[data-item]").forEach(function (s) {{
     var id = s.dataset.item;
-    rows.push([id, "", "", "", "", value(id + ":grade_a"), value(id + ":grade_b"), value(id + ":grade_c"), value(id + ":preferred"), value(id + ":note"), reviewer].map(cell).join(","));
+    var filled = ["grade_a", "grade_b", "grade_c", "preferred", "note"].map(function (c) {{ return value(id + ":" + c); }});
+    rows.push([id, "", "", "", ""].concat(filled, [reviewer]).map(cell).join(","));
   }});
   var link = document.createElement("a");
   link.href = "data:text/csv;charset=utf-8," + encodeURIComponent(rows.join("\\n") + "\\n");

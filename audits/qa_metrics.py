@@ -150,7 +150,7 @@ def unsupported_claims(answer: str, support: Sequence[str], *, entities: Extract
 
 
 def unsupported_rate(answer: str, support: Sequence[str], *, entities: Extractor | None = None) -> float:
-    """Share of an answer's named entities, numbers and dates found in neither the prompt, the retrieved context nor the reference (0 when it makes no such claim)."""
+    """Share of an answer's entities, numbers and dates found in neither the prompt, the retrieved context nor the reference (0 without any)."""
     claims, unsupported = unsupported_claims(answer, support, entities=entities)
     return unsupported / claims if claims else 0.0
 
@@ -189,7 +189,16 @@ class AnswerScore:
         return self.unsupported / self.claims if self.claims else 0.0
 
 
-def score_answer(answer: str, reference: str, support: Sequence[str], *, entities: Extractor | None = None, pii_findings: int = 0, latency_s: float = 0.0, new_tokens: int = 0) -> AnswerScore:
+def score_answer(
+    answer: str,
+    reference: str,
+    support: Sequence[str],
+    *,
+    entities: Extractor | None = None,
+    pii_findings: int = 0,
+    latency_s: float = 0.0,
+    new_tokens: int = 0,
+) -> AnswerScore:
     """Every per-answer metric at once; `support` lists the prompt and context (the reference is added)."""
     claims, unsupported = unsupported_claims(answer, [*support, reference], entities=entities)
     return AnswerScore(

@@ -26,7 +26,8 @@ def write_faq(folder: Path) -> Path:
     for i, city in enumerate(CITIES):
         for j, (question, answer) in enumerate(TOPICS):
             n = 3 + i + 7 * j
-            rows.append({"messages": [{"role": "user", "content": question.format(city=city)}, {"role": "assistant", "content": answer.format(city=city, n=n)}]})
+            turns = [{"role": "user", "content": question.format(city=city)}, {"role": "assistant", "content": answer.format(city=city, n=n)}]
+            rows.append({"messages": turns})
     (folder / "faq.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return folder
 
@@ -39,7 +40,9 @@ def compared_run(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path)
         "ingest": {"near_duplicate_threshold": None},
         "train": {"base_model": str(tiny_model_dir), "max_steps": 2, "batch_size": 4, "checkpoint_every": 0},
         "audit": {"membership_inference": False, "counterfactual_probe": False},
-        "evaluate": {"compare": ("prompt", "retrieval", "adapter", "adapter+retrieval"), "compare_records": 3, "few_shot": 2, "retrieval_top_k": 2, "max_new_tokens": 8},
+        "evaluate": {
+            "compare": ("prompt", "retrieval", "adapter", "adapter+retrieval"), "compare_records": 3, "few_shot": 2, "retrieval_top_k": 2, "max_new_tokens": 8,
+        },
     }
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("APPLIANCE_HOME", str(tmp_path_factory.mktemp("home")))
@@ -96,3 +99,50 @@ def test_not_configured_records_that(tmp_path: Path, tiny_model_dir: Path) -> No
     output = compare.execute(ctx)
     assert output.summary == {"configured": False}
     assert json.loads((tmp_path / "run" / "compare" / "comparison.json").read_text()) == {"configured": False}
+
+
+def test_questions_and_references_from_records() -> None:
+    from appliance.baselines.prompting import qa_item
+    from appliance.records import Message, Record, Source
+
+    source = Source("chats.jsonl", "0" * 64)
+    chat = Record(id="c1", kind="chat", source=source, messages=(
+        Message("system", "Be brief."), Message("user", "Hi"), Message("assistant", "Hello."), Message("user", "Fee?"), Message("assistant", "5 euros."),
+    ))
+    item = qa_item(chat)
+    assert item is not None and item.reference == "5 euros." and item.query == "Fee?"
+    assert [m.role for m in item.question] == ["system", "user", "assistant", "user"]
+    labelled = qa_item(Record(id="l1", kind="document", source=source, text="Loan for a car, income 40k.", label="approved"))
+    assert labelled is not None and labelled.reference == "approved" and "Loan for a car" in labelled.query
+    assert qa_item(Record(id="d1", kind="document", source=source, text="Just a document.")) is None
+    assert qa_item(Record(id="u1", kind="chat", source=source, messages=(Message("user", "No answer yet"),))) is None
+
+
+def test_each_method_sends_the_same_question_with_its_own_context() -> None:
+    from appliance.baselines import prompting
+    from appliance.records import Message
+
+    question = prompting.QAItem("q", (Message("system", "Bank rules."), Message("user", "What is the fee?")), "5 euros")
+    examples = [prompting.QAItem(f"e{i}", (Message("user", f"Example question {i}?"),), f"Example answer {i}.") for i in range(5)]
+    shots = prompting.pick_few_shot(examples, 2, seed=0)
+    assert shots == prompting.pick_few_shot(examples, 2, seed=0) and len(set(shots)) == 2
+    few_shot = prompting.few_shot_prompt(question, shots)
+    assert [m.role for m in few_shot] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert few_shot[0].content.startswith(prompting.SYSTEM_PROMPT) and "Bank rules." in few_shot[0].content
+    rag = prompting.retrieval_prompt(question, ["Fees: 5 euros a month.", "Cards: blocked in the app."])
+    assert [m.role for m in rag] == ["system", "user"] and "[1] Fees: 5 euros a month.\n[2] Cards: blocked in the app." in rag[0].content
+    assert prompting.adapter_prompt(question) == list(question.question)
+    tuned_rag = prompting.adapter_retrieval_prompt(question, ["Fees: 5 euros a month."])
+    assert tuned_rag[0].content.startswith("Bank rules.") and prompting.SYSTEM_PROMPT not in tuned_rag[0].content
+    assert {m[-1].content for m in (few_shot, rag, tuned_rag)} == {"What is the fee?"}
+
+
+def test_generated_answers_are_counted_for_pii_then_scrubbed() -> None:
+    from appliance.keys import hash_salt
+    from appliance.stages.compare import _scrub
+    from policies import load_policy
+    from scrubbers.engine import Scrubber
+
+    findings, stored = _scrub(Scrubber(load_policy("default"), salt=hash_salt()), "Call Maria Lopez at 555-123-4567 today.", "r1", "adapter")
+    assert findings == 2
+    assert "Maria Lopez" not in stored and "555-123-4567" not in stored and stored.startswith("Call ")

@@ -90,7 +90,8 @@ def test_round_trip_with_two_then_three_reviewers(exported: tuple[Path, Path, di
     runner = CliRunner()
     # Alice: the adapter is right on 3 of 4 items, the reference always, the baseline never; her note holds PII.
     wrong_item = "item-002"
-    alice = fill(pack / "review.csv", key, "alice@bank.example", {"adapter": lambda i: "wrong" if i == wrong_item else "correct", "reference": "correct", "retrieval": "wrong"}, tmp_path / "alice.csv", note="Ask Maria Lopez on 555-123-4567")
+    alice_grades = {"adapter": lambda i: "wrong" if i == wrong_item else "correct", "reference": "correct", "retrieval": "wrong"}
+    alice = fill(pack / "review.csv", key, "alice@bank.example", alice_grades, tmp_path / "alice.csv", note="Ask Maria Lopez on 555-123-4567")
     result = runner.invoke(main, ["review", "import", str(run_dir), str(alice)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "review: 4 graded rows imported; 4 items, 1 reviewer(s) in total"
@@ -112,8 +113,7 @@ def test_round_trip_with_two_then_three_reviewers(exported: tuple[Path, Path, di
     result = runner.invoke(main, ["review", "import", str(run_dir), str(bob)])
     assert result.exit_code == 0, result.output
     agreement = json.loads((run_dir / "review" / "summary.json").read_text())["agreement"]
-    alice_grades = {"correct": 7, "wrong": 5}
-    assert sum(alice_grades.values()) == 12
+    # Per answer (4 items x 3 slots, sorted by grade): Alice 7 correct and 5 wrong; Bob calls her wrong adapter answer correct.
     first = ["correct"] * 7 + ["wrong"] * 5
     second = ["correct"] * 7 + ["correct"] + ["wrong"] * 4
     assert agreement == {"statistic": "cohen", "answers": 12, "reviewers": 2, "kappa": round(cohen_kappa_score(first, second), 4)}
@@ -135,7 +135,10 @@ def test_round_trip_with_two_then_three_reviewers(exported: tuple[Path, Path, di
         (lambda rows: rows[3].__setitem__("grade_b", "excellent"), "row 3: grade_b must be correct, partly or wrong (or empty); fix that row and import again"),
         (lambda rows: rows[2].__setitem__("preferred", "d"), "row 2: preferred must be a, b, c or none (or empty); fix that row and import again"),
         (lambda rows: rows[4].__setitem__("reviewer", ""), "row 4: reviewer is empty; every graded row needs the reviewer's id"),
-        (lambda rows: rows[5].__setitem__("item_id", "item-999"), "row 5: item_id is not in this run's review pack; export a pack from this run and fill that one"),
+        (
+            lambda rows: rows[5].__setitem__("item_id", "item-999"),
+            "row 5: item_id is not in this run's review pack; export a pack from this run and fill that one",
+        ),
     ],
 )
 def test_malformed_csv_is_a_one_line_error_naming_the_row(exported: tuple[Path, Path, dict], tmp_path: Path, edit, message: str) -> None:
@@ -188,5 +191,8 @@ def test_cohen_kappa_matches_scikit_learn() -> None:
 
 def test_fleiss_kappa_textbook_example() -> None:
     # Fleiss (1971) as reproduced on Wikipedia: 10 subjects, 14 raters, 5 categories, kappa 0.210.
-    table = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1], [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
+    table = [
+        [0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
+        [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7],
+    ]
     assert fleiss_kappa(table) == pytest.approx(0.2099, abs=1e-4)

@@ -18,7 +18,9 @@ def review() -> None:
 @review.command(name="export")
 @click.argument("run_dir", type=RUN_DIR)
 @click.option("--n", "count", default=50, show_default=True, type=click.IntRange(1, 10_000), help="Held-out questions to sample.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for review.csv and review.html [default: RUN_DIR/review/pack].")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for review.csv and review.html [default: RUN_DIR/review/pack].",
+)
 @click.option("--seed", default=0, show_default=True, help="Seed for sampling and for the order of answers.")
 @user_errors
 def export_pack(run_dir: Path, count: int, out_dir: Path | None, seed: int) -> None:
@@ -63,7 +65,8 @@ def import_grades(run_dir: Path, filled: Path) -> None:
             click.echo(f"  {method:<18} accuracy {stats['accuracy']:.2f} (95% CI {low:.2f}-{high:.2f}, {stats['graded']} graded)")
     agreement = summary["agreement"]
     if agreement["statistic"]:
-        click.echo(f"  agreement: {agreement['statistic']} kappa {agreement['kappa']} over {agreement['answers']} answers graded by {agreement['reviewers']} reviewers")
+        over = f"{agreement['answers']} answers graded by {agreement['reviewers']} reviewers"
+        click.echo(f"  agreement: {agreement['statistic']} kappa {agreement['kappa']} over {over}")
 
 
 def register(main: click.Group) -> None:
