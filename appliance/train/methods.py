@@ -91,7 +91,11 @@ def build_trainable_model(base, config: TrainConfig):
     """The model whose trainable parameters the optimizer updates (a peft model, or `base` itself)."""
     if config.gradient_checkpointing:
         # Non-reentrant checkpointing works with frozen inputs (peft) and needs no input grads.
-        base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        kwargs = {"use_reentrant": False}
+        if hasattr(base, "activation_checkpointing_enable"):  # transformers >= 5.x's name for it
+            base.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+        else:
+            base.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
     if config.load_in_4bit:
         from peft import prepare_model_for_kbit_training
 
