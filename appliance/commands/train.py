@@ -18,13 +18,29 @@ from appliance.commands.options import RUN_DIR, config_option, policy_option, tr
 @training_options
 @click.option("--resume", is_flag=True, help="Continue from the latest checkpoint in RUN/train/checkpoints (same steps, metrics and epsilon).")
 @click.option("--show-masking", type=click.IntRange(min=1), metavar="N", help="Print N encoded training records with trained tokens in [[ ]], then exit without training.")
+@click.option("--method", type=click.Choice(["lora", "full", "prefix", "ia3"]), help="What to train: a LoRA adapter (default), the whole model (small models), prefix tuning or IA3.")
+@click.option("--merge/--no-merge", default=None, help="Also write the base model with the adapter merged in to RUN/train/merged/.")
+@click.option("--privacy-unit", type=click.Choice(["record", "subject"]), help="With --dp: protect each record, or each data subject's records together (user-level DP).")
+@click.option("--eval-every", type=click.IntRange(min=0), metavar="N", help="Validation loss every N steps (0: at the end only).")
+@click.option("--early-stopping-patience", type=click.IntRange(min=1), metavar="N", help="Stop after N evaluations without a lower validation loss; keep the best weights.")
+@click.option("--packing/--no-packing", default=None, help="Completion task: pack documents into full rows (no cross-document attention).")
+@click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=None, help="Recompute activations in backward: less memory, more time.")
+@click.option("--load-in-4bit/--no-load-in-4bit", default=None, help="4-bit base weights (needs a CUDA GPU and bitsandbytes).")
+@click.option("--tracking", type=click.Choice(["none", "tensorboard", "mlflow"]), help="Also write metrics to an offline tracker under RUN/tracking.")
 @user_errors
-def train(run_dir: Path, policy: str | None, config_file: Path | None, force: bool, base_model: str | None, dp: bool | None, epsilon: float | None, max_steps: int | None, resume: bool, show_masking: int | None) -> None:
-    """Fine-tune a LoRA adapter on the training split; --dp trains with Opacus DP-SGD.
+def train(
+    run_dir: Path, policy: str | None, config_file: Path | None, force: bool, base_model: str | None, dp: bool | None,
+    epsilon: float | None, max_steps: int | None, resume: bool, show_masking: int | None, method: str | None,
+    merge: bool | None, privacy_unit: str | None, eval_every: int | None, early_stopping_patience: int | None,
+    packing: bool | None, gradient_checkpointing: bool | None, load_in_4bit: bool | None, tracking: str | None,
+) -> None:
+    """Fine-tune on the training split (a LoRA adapter by default); --dp trains with Opacus DP-SGD.
 
     \b
     Examples:
       appliance train --run runs/r1 --dp --epsilon 8 --max-steps 60
+      appliance train --run runs/r1 --dp --privacy-unit subject
+      appliance train --run runs/r1 --eval-every 10 --early-stopping-patience 3 --merge
       appliance train --run runs/r1 --resume
       appliance train --run runs/r1 --show-masking 3
     """
@@ -32,6 +48,12 @@ def train(run_dir: Path, policy: str | None, config_file: Path | None, force: bo
     from appliance.pipeline import open_context, run_stage
 
     overrides = train_overrides(base_model, dp, epsilon, max_steps)
+    overrides["train"].update({
+        "method": method, "merge": merge, "privacy_unit": privacy_unit, "eval_every": eval_every,
+        "early_stopping_patience": early_stopping_patience, "packing": packing,
+        "gradient_checkpointing": gradient_checkpointing, "load_in_4bit": load_in_4bit,
+    })
+    overrides["tracking"] = {"backend": tracking}
     overrides["train"]["resume"] = resume  # never inherited from an earlier invocation
     if show_masking is not None:
         from appliance.stages.train import show_masking as render

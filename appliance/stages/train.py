@@ -1,7 +1,8 @@
-"""Stage 4: fine-tune a LoRA adapter on the scrubbed training split (optionally with DP-SGD)."""
+"""Stage 4: fine-tune on the scrubbed training split (LoRA by default; optionally with DP-SGD)."""
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import shutil
 import time
@@ -17,9 +18,13 @@ from appliance.split import split_records
 from appliance.stages.audit import plan_problems
 from appliance.stages.context import StageContext, StageOutput
 from appliance.stages.scrub import SCRUBBED
+from appliance.tracking import open_tracker
+
+METHOD_NAMES = {"lora": "LoRA", "full": "full fine-tuning", "prefix": "prefix tuning", "ia3": "IA3"}
 
 SPLIT = "train/split.json"
 ADAPTER = "train/adapter"
+MERGED = "train/merged"
 CHECKPOINTS = "train/checkpoints"
 
 
@@ -46,11 +51,15 @@ def canary_plan(ctx: StageContext) -> dict[str, int] | None:
     return {"seed": ctx.config.train.seed, "count": audit.canaries, "repeats": audit.canary_repeats}
 
 
-def delta_for(ctx: StageContext, records: int) -> float:
-    """Delta well below 1/N (the usual rule), and never above the policy's maximum."""
+def delta_for(ctx: StageContext, units: int) -> float:
+    """Delta well below 1/N (N: records, or data subjects under user-level DP), never above the policy's maximum."""
     if ctx.config.train.delta is not None:
         return ctx.config.train.delta
-    return min(ctx.policy.privacy.max_delta, 1.0 / (10 * max(records, 1)))
+    return min(ctx.policy.privacy.max_delta, 1.0 / (10 * max(units, 1)))
+
+
+def privacy_units(records: list[Record], privacy_unit: str) -> int:
+    return len({r.subject_id for r in records if r.subject_id}) if privacy_unit == "subject" else len(records)
 
 
 def execute(ctx: StageContext) -> StageOutput:
@@ -68,7 +77,7 @@ def execute(ctx: StageContext) -> StageOutput:
     split_path = ctx.run.root / SPLIT
     write_json(split_path, {"train": [r.id for r in train_records], "validation": [r.id for r in held_out], "fraction": config.validation_fraction, "unit": "subject_id, else record id"})
     base = resolve_base_model(config.base_model)
-    delta = delta_for(ctx, len(train_records)) if config.dp else None
+    delta = delta_for(ctx, privacy_units(train_records, config.privacy_unit)) if config.dp else None
     checkpoints = ctx.run.root / CHECKPOINTS
     if not config.resume:
         shutil.rmtree(checkpoints, ignore_errors=True)  # a fresh run must never pick up a stale one
@@ -77,28 +86,53 @@ def execute(ctx: StageContext) -> StageOutput:
         from audits.privacy.canaries import canary_records
 
         # Planted secrets for the exposure audit: trained on, never in split.json or the corpus.
-        train_records = train_records + canary_records(seed=canaries["seed"], count=canaries["count"], repeats=canaries["repeats"])
+        planted = canary_records(seed=canaries["seed"], count=canaries["count"], repeats=canaries["repeats"])
+        if config.dp and config.privacy_unit == "subject":
+            # Each planted copy is its own synthetic person, so the exposure audit measures user-level DP.
+            planted = [dataclasses.replace(r, subject_id=f"canary:{r.id}:{i}") for i, r in enumerate(planted)]
+        train_records = train_records + planted
     progress = Progress(config.max_steps, ctx.echo)
+    tracker = open_tracker(ctx.config.tracking, ctx.run.root)
+
+    def on_step(metrics: dict[str, Any]) -> None:
+        progress(metrics)
+        tracker.log(metrics["step"], metrics)
+
+    merged_dir = ctx.run.root / MERGED
+    shutil.rmtree(merged_dir, ignore_errors=True)  # never leave an earlier run's merged model beside a new adapter
     started = time.perf_counter()
-    result = train_lora(
-        base.path, train_records, config, ctx.run.root / ADAPTER, delta=delta, on_step=progress,
-        checkpoint_dir=checkpoints, max_epsilon=ctx.policy.privacy.max_epsilon if config.dp else None,
-    )
+    try:
+        result = train_lora(
+            base.path, train_records, config, ctx.run.root / ADAPTER, task=ctx.config.task, validation=held_out,
+            delta=delta, on_step=on_step, checkpoint_dir=checkpoints,
+            max_epsilon=ctx.policy.privacy.max_epsilon if config.dp else None, merged_dir=merged_dir,
+        )
+    finally:
+        tracker.close()
     duration = time.perf_counter() - started
     metrics_path = folder / "metrics.jsonl"
     write_jsonl(metrics_path, result.history)
     shutil.rmtree(checkpoints, ignore_errors=True)  # finished: nothing left to resume
     if result.resumed_from:
         ctx.echo(f"  resumed from the checkpoint at step {result.resumed_from}")
-    if result.stopped_early:
+    if result.stopped_early == "privacy budget":
         ctx.echo(f"  stopped after step {result.steps} of {config.max_steps}: the next step would exceed the policy's epsilon")
+    elif result.stopped_early == "early stopping":
+        ctx.echo(f"  stopped after step {result.steps} of {config.max_steps}: validation loss did not improve for {config.early_stopping_patience} evaluations; kept step {result.details['kept_weights_of_step']}")
     if result.dp and result.dp["epsilon"] > ctx.policy.privacy.max_epsilon:
         raise ApplianceError(f"training spent epsilon {result.dp['epsilon']:.2f}, above the policy maximum {ctx.policy.privacy.max_epsilon}")
     adapter_files = sorted(p for p in (ctx.run.root / ADAPTER).rglob("*") if p.is_file())
+    merged_files = sorted(p for p in merged_dir.rglob("*") if p.is_file()) if merged_dir.is_dir() else []
     summary = {
         "canaries": canaries,
         "base_model": {"name": base.name, "sha256": base.sha256, "origin": base.origin},
-        "method": "LoRA",
+        "task": ctx.config.task,
+        "method": METHOD_NAMES[config.method],
+        "packing": result.details["packing"],
+        "privacy_unit": config.privacy_unit,
+        "training": result.details,
+        "merged": MERGED if merged_files else None,
+        "tracking": {"backend": ctx.config.tracking.backend, "directory": ctx.config.tracking.directory} if ctx.config.tracking.backend != "none" else None,
         "hyperparameters": config.model_dump(mode="json"),
         "trainable_parameters": result.trainable_parameters,
         "total_parameters": result.total_parameters,
@@ -114,7 +148,7 @@ def execute(ctx: StageContext) -> StageOutput:
     }
     ctx.echo(f"  trained {result.steps} steps in {duration:.0f}s: loss {result.first_loss:.3f} -> {result.last_loss:.3f}" + (f", epsilon {result.dp['epsilon']:.2f} (delta {result.dp['delta']:.1e})" if result.dp else ""))
     return StageOutput(
-        outputs=[split_path, metrics_path, *adapter_files],
+        outputs=[split_path, metrics_path, *adapter_files, *merged_files],
         counts={"train_records": len(train_records), "validation_records": len(held_out), "steps": result.steps},
         summary=summary,
     )
@@ -135,6 +169,7 @@ class Progress:
         per_step = (time.perf_counter() - self.started) / (step - self.first_step)
         eta = per_step * (self.max_steps - step)
         eps = f"  epsilon {metrics['epsilon']:.2f}" if metrics.get("epsilon") is not None else ""
+        eps += f"  val_loss {metrics['val_loss']:.4f}" if metrics.get("val_loss") is not None else ""
         # A Poisson-sampled DP batch can be empty: the step still counts, but has no loss.
         loss = "   (empty)" if metrics["loss"] is None else f"{metrics['loss']:.4f}"
         self.echo(f"  step {step:>4}/{self.max_steps}  loss {loss}  {metrics['tokens_per_s']:.0f} tok/s{eps}  ETA {format_duration(eta)}")
@@ -150,7 +185,7 @@ def show_masking(ctx: StageContext, count: int) -> list[str]:
 
     For a person checking the loss mask before training; prints scrubbed text only, logs nothing.
     """
-    from appliance.train.data import IGNORE, encode_record, render_masking
+    from appliance.train.data import IGNORE, encode_for_task, render_masking
     from appliance.train.lm import load_tokenizer
 
     config = ctx.config.train
@@ -161,7 +196,6 @@ def show_masking(ctx: StageContext, count: int) -> list[str]:
     for record in train_records:
         if len(shown) >= count:
             break
-        example = encode_record(record, tokenizer, config.max_seq_len, assistant_turns=config.assistant_turns)
-        if example is not None:
+        for example in encode_for_task([record], tokenizer, config.max_seq_len, task=ctx.config.task, assistant_turns=config.assistant_turns)[:1]:
             shown.append(f"--- record {record.id} ({len(example.input_ids)} tokens, {sum(label != IGNORE for label in example.labels)} trained)\n{render_masking(example, tokenizer)}")
     return shown
