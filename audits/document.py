@@ -231,7 +231,7 @@ def comparison_blocks(comparison: dict[str, Any] | None) -> list[Block]:
     blocks: list[Block] = [
         Heading("Adaptation methods compared"),
         Paragraph("The same held-out prompts answered by each method: the base model with a prompt and few-shot examples, with retrieved passages, the fine-tuned adapter, and the adapter with retrieval. Fine-tuning earned its cost when the adapter beats the cheaper methods on task quality without more hallucination."),
-        Table(("Method", "Prompts", *(label for _, label in COMPARE_COLUMNS)), rows, "Hallucination rate is the unsupported-content rate: entities, numbers and dates in an answer found in neither the prompt, the retrieved context nor the reference.", widths=(1.4, 0.7, *(0.8 for _ in COMPARE_COLUMNS))),
+        Table(("Method", "Prompts", *(label for _, label in COMPARE_COLUMNS)), rows, "Hallucination rate is the unsupported-content rate: entities, numbers and dates in an answer found in neither the prompt, the retrieved context nor the reference.", widths=(1.3, 0.7, *(1.15 if key == "unsupported_rate" else 0.8 for key, _ in COMPARE_COLUMNS))),
         Chart(bar_chart_svg([labels[key] for key in RATE_METRICS], series, axis_label="share of answers / overlap score (0 to 1)"), "Task quality and hallucination by method (higher is better for the first three, lower for hallucination and refusal)"),
         Chart(bar_chart_svg(["p95 latency"], latency, axis_label="seconds per answer (lower is better)"), "95th-percentile latency per answer by method"),
     ]

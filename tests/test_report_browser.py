@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from test_report_fixture import complete_run
+from test_report_objectives import COMPARISON, OBJECTIVES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FIRST_SCREEN = (1280, 900)
@@ -19,8 +20,8 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed
 
 @pytest.fixture
 def signed_run(tmp_path: Path) -> Path:
-    """A fabricated run as the pipeline leaves it: report recorded, manifest signed."""
-    return complete_run(tmp_path / "run").run.root
+    """A fabricated run as the pipeline leaves it, with objectives and a method comparison (the longest summary)."""
+    return complete_run(tmp_path / "run", objectives=OBJECTIVES, comparison=COMPARISON).run.root
 
 def chromium(tmp_path: Path, *args: str) -> str:
     command = [
