@@ -5,6 +5,7 @@ from __future__ import annotations
 from presidio_analyzer import EntityRecognizer
 
 from scrubbers.recognizers.account_number import AccountNumberRecognizer
+from scrubbers.recognizers.address_unit import AddressUnitRecognizer
 from scrubbers.recognizers.age_over_89 import AgeOver89Recognizer
 from scrubbers.recognizers.date_of_birth import DateOfBirthRecognizer
 from scrubbers.recognizers.email_address import EmailAddressRecognizer
@@ -15,7 +16,9 @@ from scrubbers.recognizers.luhn_card import LuhnCardRecognizer
 from scrubbers.recognizers.medical_record_number import MedicalRecordNumberRecognizer
 from scrubbers.recognizers.military_address import MilitaryAddressRecognizer
 from scrubbers.recognizers.name_phrase import NamePhraseRecognizer
+from scrubbers.recognizers.numbered_street import NumberedStreetRecognizer
 from scrubbers.recognizers.place_name import PlaceNameRecognizer
+from scrubbers.recognizers.place_phrase import PlacePhraseRecognizer
 from scrubbers.recognizers.policy import policy_recognizers
 from scrubbers.recognizers.postal_code import PostalCodeRecognizer
 from scrubbers.recognizers.street_address import StreetAddressRecognizer
@@ -28,6 +31,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
     """A new instance of each, so every analyzer owns its recognizers (Presidio tracks them by id)."""
     return [
         AccountNumberRecognizer(),
+        AddressUnitRecognizer(),
         AgeOver89Recognizer(),
         DateOfBirthRecognizer(),
         EmailAddressRecognizer(),
@@ -38,7 +42,9 @@ def custom_recognizers() -> list[EntityRecognizer]:
         MedicalRecordNumberRecognizer(),
         MilitaryAddressRecognizer(),
         NamePhraseRecognizer(),
+        NumberedStreetRecognizer(),
         PlaceNameRecognizer(),
+        PlacePhraseRecognizer(),
         PostalCodeRecognizer(),
         StreetAddressRecognizer(),
         TitledNameRecognizer(),
@@ -49,6 +55,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
 
 __all__ = [
     "AccountNumberRecognizer",
+    "AddressUnitRecognizer",
     "AgeOver89Recognizer",
     "DashedSsnRecognizer",
     "DateOfBirthRecognizer",
@@ -60,7 +67,9 @@ __all__ = [
     "MedicalRecordNumberRecognizer",
     "MilitaryAddressRecognizer",
     "NamePhraseRecognizer",
+    "NumberedStreetRecognizer",
     "PlaceNameRecognizer",
+    "PlacePhraseRecognizer",
     "PostalCodeRecognizer",
     "StreetAddressRecognizer",
     "TitledNameRecognizer",

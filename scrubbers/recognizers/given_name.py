@@ -5,6 +5,10 @@ scrubbers/data/given_names.txt followed by capitalised words is a name (0.65); a
 "First M. Last" with a middle initial is too (0.55); a listed given name alone scores
 just over the default threshold (0.45), since "Jordan" can be a country and "Georgia"
 a state (the merge then keeps the riskier PERSON, redacting either way).
+
+The list holds a few thousand names, too many for one regular expression to match
+quickly, so capitalised words are looked up in a set and only the words after a hit
+are matched by pattern.
 """
 
 from __future__ import annotations
@@ -13,38 +17,62 @@ import functools
 from pathlib import Path
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 NAMES_FILE = Path(__file__).resolve().parent.parent / "data" / "given_names.txt"
 SURNAME = r"\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?"
 INITIAL = r"\p{Lu}\.?"
+FULL_NAME_SCORE = 0.65
+INITIAL_NAME_SCORE = 0.55
+GIVEN_NAME_SCORE = 0.45
+
+# Case matters throughout: capitals are what mark a name ("sophie called" is left to NER).
+CAPITALISED_WORD = regex.compile(r"(?<![\w-])\p{Lu}[\p{Ll}'’]+(?![\w-])")
+SURNAMES_AFTER = regex.compile(rf"(?:[ \t]+{INITIAL})?(?:[ \t]+{SURNAME}){{1,2}}(?![\w-])")
+# A given name that ends in an apostrophe-s is still the name ("Sophie's"), minus the suffix.
+POSSESSIVE = regex.compile(r"['’]s$")
+FIRST_INITIAL_LAST = regex.compile(rf"(?<![\w-]){SURNAME}[ \t]+{INITIAL}[ \t]+{SURNAME}(?![\w-])")
 
 
 @functools.cache
-def given_names() -> tuple[str, ...]:
+def given_names() -> frozenset[str]:
     lines = NAMES_FILE.read_text(encoding="utf-8").splitlines()
-    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def _names() -> str:
-    return "|".join(sorted(given_names(), key=len, reverse=True))
+def find_names(text: str) -> list[tuple[int, int, float]]:
+    """(start, end, score) of listed given names, with their surnames when present, and First M. Last."""
+    names = given_names()
+    found: list[tuple[int, int, float]] = []
+    for word in CAPITALISED_WORD.finditer(text):
+        value = word.group()
+        end = word.end()
+        if value not in names:
+            bare = POSSESSIVE.sub("", value)
+            if bare == value or bare not in names:
+                continue
+            end -= len(value) - len(bare)
+        tail = SURNAMES_AFTER.match(text, end) if end == word.end() else None
+        if tail:
+            found.append((word.start(), tail.end(), FULL_NAME_SCORE))
+        else:
+            found.append((word.start(), end, GIVEN_NAME_SCORE))
+    listed = {(start, end) for start, end, _ in found}
+    found += [(m.start(), m.end(), INITIAL_NAME_SCORE) for m in FIRST_INITIAL_LAST.finditer(text) if m.span() not in listed]
+    return found
 
 
-def patterns() -> list[Pattern]:
-    given = rf"(?<![\w-])(?:{_names()})"
-    return [
-        Pattern("given name and surname", rf"{given}(?:[ \t]+{INITIAL})?(?:[ \t]+{SURNAME}){{1,2}}(?![\w-])", 0.65),
-        Pattern("first, initial, last", rf"(?<![\w-]){SURNAME}[ \t]+{INITIAL}[ \t]+{SURNAME}(?![\w-])", 0.55),
-        Pattern("given name", rf"{given}(?![\w'’-])", 0.45),
-    ]
-
-
-class GivenNameRecognizer(PatternRecognizer):
+class GivenNameRecognizer(EntityRecognizer):
     """Listed given names (with their surnames when present) and initial-in-the-middle names."""
 
     def __init__(self) -> None:
-        super().__init__(
-            supported_entity="PERSON",
-            patterns=patterns(),
-            global_regex_flags=regex.MULTILINE,  # case matters: capitals mark names
-        )
+        super().__init__(supported_entities=["PERSON"], name="GivenNameRecognizer")
+
+    def load(self) -> None:
+        given_names()
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if "PERSON" not in entities:
+            return []
+        return [RecognizerResult("PERSON", start, end, score) for start, end, score in find_names(text)]

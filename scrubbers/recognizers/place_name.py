@@ -1,9 +1,15 @@
-"""LOCATION: country and US state names from a shipped gazetteer (scrubbers/data/places.txt).
+"""LOCATION: countries, regions and cities from shipped gazetteers (scrubbers/data/places.txt, cities.txt).
 
-spaCy's small model misses many place names, and a country or state named next to a
-city or street narrows a person down. Matching is case-sensitive on the written form or
-its all-caps form, so "georgia" in lowercase prose (or "Chad" as a first name, which the
-merge resolves in favour of PERSON) is handled by the risk order, not here.
+spaCy's small model misses many place names, above all in capitals ("SHIP TO CANADA",
+"flew to OSLO") and outside the English-speaking world, and a city named next to a
+street or a person narrows that person down. A name matches when its first letter is a
+capital, in its written form or in any casing of it ("Oslo", "OSLO"); "georgia" in
+lowercase prose is left alone. Where a place is also a given name ("Chad", "Florence"),
+the merge keeps the riskier PERSON, which redacts it either way.
+
+Four thousand names do not fit one regular expression well, so words are looked up:
+a capitalised word that starts a listed name is tried against that name's following
+words (longest name first), joined only by blanks.
 """
 
 from __future__ import annotations
@@ -12,31 +18,68 @@ import functools
 from pathlib import Path
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
-PLACES_FILE = Path(__file__).resolve().parent.parent / "data" / "places.txt"
+DATA = Path(__file__).resolve().parent.parent / "data"
+GAZETTEERS = (DATA / "places.txt", DATA / "cities.txt")
+SCORE = 0.6
+# A word never ends in punctuation: "Paris." at a sentence end is "Paris".
+WORD = regex.compile(r"[\p{L}][\p{L}\p{M}'’.-]*(?<![.'’-])")
+# Only spaces and tabs join the words of one name: a line break or a comma ends it.
+JOIN = regex.compile(r"[ \t]{1,2}")
+
+
+def _words(name: str) -> tuple[str, ...]:
+    return tuple(match.group().casefold() for match in WORD.finditer(name))
 
 
 @functools.cache
-def place_names() -> tuple[str, ...]:
-    lines = PLACES_FILE.read_text(encoding="utf-8").splitlines()
-    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+def place_names() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Listed names as casefolded word tuples, keyed by their first word, longest first."""
+    by_first: dict[str, set[tuple[str, ...]]] = {}
+    for path in GAZETTEERS:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                words = _words(line)
+                by_first.setdefault(words[0], set()).add(words)
+    return {first: tuple(sorted(names, key=len, reverse=True)) for first, names in by_first.items()}
 
 
-def _pattern() -> str:
-    names = sorted({form for name in place_names() for form in (name, name.upper())}, key=len, reverse=True)
-    return r"(?<![\w-])(?:" + "|".join(regex.escape(name) for name in names) + r")(?![\w-])"
+def find_places(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each listed place name in `text` that starts with a capital letter."""
+    names = place_names()
+    tokens = list(WORD.finditer(text))
+    found: list[tuple[int, int]] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        candidates = names.get(token.group().casefold()) if token.group()[0].isupper() else None
+        matched = 0
+        for name in candidates or ():
+            stop = index + len(name)
+            if stop <= len(tokens) and all(
+                tokens[i].group().casefold() == name[i - index] and JOIN.fullmatch(text, tokens[i - 1].end(), tokens[i].start())
+                for i in range(index + 1, stop)
+            ):
+                found.append((token.start(), tokens[stop - 1].end()))
+                matched = len(name)
+                break
+        index += matched or 1
+    return found
 
 
-class PlaceNameRecognizer(PatternRecognizer):
-    """Countries and US states, as written or in capitals."""
-
-    CONTEXT = ["in", "from", "live", "lives", "born", "address", "country", "state"]
+class PlaceNameRecognizer(EntityRecognizer):
+    """Listed countries, regions and cities, capitalised or in capitals."""
 
     def __init__(self) -> None:
-        super().__init__(
-            supported_entity="LOCATION",
-            patterns=[Pattern("gazetteer place", _pattern(), 0.6)],
-            context=self.CONTEXT,
-            global_regex_flags=regex.MULTILINE,  # case matters: capitals mark names
-        )
+        super().__init__(supported_entities=["LOCATION"], name="PlaceNameRecognizer")
+
+    def load(self) -> None:
+        place_names()
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if "LOCATION" not in entities:
+            return []
+        return [RecognizerResult("LOCATION", start, end, SCORE) for start, end in find_places(text)]

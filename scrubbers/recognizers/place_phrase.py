@@ -1,0 +1,48 @@
+"""LOCATION: a town named after a travel or residence phrase ("grew up in Kvaløysletta", "flew to ARENDAL").
+
+No gazetteer lists every village, and spaCy's small model misses most of those it has
+not seen, above all in capitals. The words before a place are a better clue than the
+place itself: after "moved to", "born in", "originally from" or "lives in", capitalised
+words are a place far more often than anything else. Only capitalised (or all-caps)
+words are taken, so "moved to tears" and "lives in fear" stay as they are.
+"""
+
+from __future__ import annotations
+
+import regex
+from presidio_analyzer import Pattern, PatternRecognizer
+
+_VERB_PHRASE = (
+    r"(?:flew|fly|flying|flies|drove|drive|driving|moved|move|moving|moves|relocated|relocating|travell?ed|travell?ing|"
+    r"went|headed|returned|returning|commutes?|commuted|emigrated|immigrated|came|comes|coming|arrived|arriving|"
+    r"transferred|deployed|posted|sent)(?:\s+(?:here|there|back|over|away|home|out|up|down))?\s+(?:to|from|in|into|at)"
+    r"|(?:grew|grow|growing)\s+up\s+(?:in|near|around)"
+    r"|(?:born|raised|based|located|situated|stationed|settled|residing|resides|reside|resident|living|lives|lived|live|"
+    r"staying|stays|stayed|stay|studied|studying|vacationing|holidaying|stranded)\s+(?:in|at|near|outside|around)"
+    r"|originally\s+(?:from|of)|native\s+of|hails\s+from|hailing\s+from|visit(?:ed|ing|s)?|trip\s+to|way\s+to"
+    r"|(?:city|town|village|municipality|county|province|region|district|suburb|borough|parish|outskirts|University)\s+of"
+)
+CUE = rf"(?<=\b(?i:{_VERB_PHRASE})[ \t]+)"
+# Words that follow a cue but are not places: articles, days, months, titles, pronouns.
+NOT_A_PLACE = (
+    r"(?!(?:The|A|An|My|Our|Your|His|Her|Their|This|That|These|Those|It|I|We|You|He|She|They|Me|Us|Him|Them|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Today|Tomorrow|Yesterday|"
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Mr|Mrs|Ms|Dr|Prof|Home|Work|School|Church|Hospital|Office|Bed|Town|Here|There|Christmas|Easter)\b)"
+)
+PLACE_WORD = r"\p{Lu}[\p{L}\p{M}'’-]*(?<!['’-])"
+JOINER = r"(?:de|del|della|di|da|do|dos|das|du|des|la|le|les|el|al|am|an|im|upon|on|sur|u|v|y|i|and|of)"
+PLACE = rf"{NOT_A_PLACE}{PLACE_WORD}(?:[ \t]+(?:{JOINER}[ \t]+)?{NOT_A_PLACE}{PLACE_WORD}){{0,3}}"
+
+
+class PlacePhraseRecognizer(PatternRecognizer):
+    """Capitalised words after "moved to", "grew up in", "originally from", "lives in", "city of", ..."""
+
+    PATTERNS = [Pattern("place after travel or residence phrase", CUE + PLACE, 0.55)]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="LOCATION",
+            patterns=self.PATTERNS,
+            global_regex_flags=regex.MULTILINE,  # case matters: capitals mark the place
+        )

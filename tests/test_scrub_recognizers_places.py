@@ -1,0 +1,106 @@
+"""Table tests for the gazetteer and phrase recognizers: places, numbered streets, address units, given names."""
+
+from __future__ import annotations
+
+import pytest
+from presidio_analyzer import EntityRecognizer
+
+from scrubbers.recognizers import (
+    AddressUnitRecognizer,
+    NumberedStreetRecognizer,
+    PlaceNameRecognizer,
+    PlacePhraseRecognizer,
+)
+from scrubbers.recognizers.given_name import GivenNameRecognizer
+
+
+def matches(recognizer: EntityRecognizer, text: str, threshold: float = 0.4) -> list[str]:
+    results = recognizer.analyze(text, recognizer.supported_entities, None)
+    return [text[r.start : r.end] for r in sorted(results, key=lambda r: r.start) if r.score >= threshold]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Our office in Guadalajara ships to Mexico", ["Guadalajara", "Mexico"]),
+        ("flights from OSLO and ABUJA", ["OSLO", "ABUJA"]),
+        ("She studied in São Paulo.", ["São Paulo"]),
+        ("aid to the Democratic Republic of the Congo", ["Democratic Republic of the Congo"]),
+        ("Guinea-Bissau, then Nova Scotia", ["Guinea-Bissau", "Nova Scotia"]),
+        ("New\nYork", ["York"]),  # a line break ends a name
+        ("a washington post", []),  # lowercase prose
+        ("Reading the Mobile app on a Nice day", []),  # English words were removed from the city list
+    ],
+)
+def test_place_names_from_gazetteers(text: str, expected: list[str]) -> None:
+    assert matches(PlaceNameRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mr. Larsen flew to MÖNSTERÅS on Thursday", ["MÖNSTERÅS"]),
+        ("she grew up in Kvaløysletta.", ["Kvaløysletta"]),
+        ("I'm originally from Villafranca del Cid, and", ["Villafranca del Cid"]),
+        ("studied at the University of Tromsø", ["Tromsø"]),
+        ("we moved here from Little Rock last year", ["Little Rock"]),
+        ("he moved to tears", []),
+        ("she lives in fear", []),
+        ("they moved to The office on Monday", []),
+        ("born in March", []),
+    ],
+)
+def test_place_after_travel_or_residence_phrase(text: str, expected: list[str]) -> None:
+    assert matches(PlacePhraseRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Send it to 28030 Edeby 55\nApt. 297", ["28030 Edeby 55"]),
+        ("his address: 87331 Dunajska 56, Studenec", ["87331 Dunajska 56"]),
+        ("53 Σκαφίδια 148\n", ["53 Σκαφίδια 148"]),
+        ("ship to 17693 Király u. 15.\nLyss", ["17693 Király u. 15."]),
+        ("address: Dunajska 56, Studenec", ["Dunajska 56"]),
+        ("The bus station is on Villacher Strasse 89", ["Villacher Strasse 89"]),
+        ("The restaurant is at 214 Pavlou Drandaki", ["214 Pavlou Drandaki"]),
+        ("it is the corner of Dalbraut 99 and Frederikke Coves", ["Dalbraut 99 and Frederikke Coves"]),
+        ("In 2019 Windows 10\nshipped", []),  # a year is not a house number
+        ("See Chapter 12, then", []),  # no number before, no address cue
+        ("The meeting is at 3 PM.", []),  # a time is not a street
+    ],
+)
+def test_numbered_street(text: str, expected: list[str]) -> None:
+    assert matches(NumberedStreetRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Suite 829\nSint Anthonis", ["Suite 829"]),
+        ("apt. 139, Main", ["apt. 139"]),
+        ("Flat 3, 27 Wellington Road", ["Flat 3"]),
+        ("Unit 12B", ["Unit 12B"]),
+        ("APT #5", ["APT #5"]),
+        ("unit 4 of the course", []),  # lowercase unit is a lesson, not a flat
+        ("a flat 3% fee", []),
+        ("Office Suite 2010 licence", []),  # a year
+    ],
+)
+def test_address_unit(text: str, expected: list[str]) -> None:
+    assert matches(AddressUnitRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tiffany Murdock called", ["Tiffany Murdock"]),
+        ("ask for Thaddeus.", ["Thaddeus"]),
+        ("Tiffany's car", ["Tiffany"]),
+        ("Gwendolyn R. Okafor signed", ["Gwendolyn R. Okafor"]),
+        ("Faith in the process", []),  # given names that are English words are not listed
+        ("a dexter move", []),  # lowercase
+    ],
+)
+def test_given_names_from_census_list(text: str, expected: list[str]) -> None:
+    assert matches(GivenNameRecognizer(), text) == expected
