@@ -67,6 +67,8 @@ def import_grades(run_dir: Path, filled: Path) -> None:
     if agreement["statistic"]:
         over = f"{agreement['answers']} answers graded by {agreement['reviewers']} reviewers"
         click.echo(f"  agreement: {agreement['statistic']} kappa {agreement['kappa']} over {over}")
+    # The report vouches for the manifest as it was; the review changed it, so the report must be rebuilt.
+    click.echo(f"  report: rebuild it to show the review: appliance report --run {run_dir} --force")
 
 
 def register(main: click.Group) -> None:
