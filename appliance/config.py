@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from appliance.errors import ApplianceError
+from appliance.files import relative_path_problem
 from appliance.objectives import Objectives
 from policies.loader import validation_problems
 
@@ -155,19 +156,40 @@ def load_config(path: Path | None, overrides: dict[str, dict[str, Any]] | None =
         if loaded is not None and not isinstance(loaded, dict):
             raise ApplianceError(f"{path}: a run config must be a YAML mapping (task, ingest, train, evaluate)")
         data = loaded or {}
+    path_problems = file_path_problems(data, overrides or {})
     for section, values in (overrides or {}).items():
         merged = dict(data.get(section) or {})
         merged.update({k: v for k, v in values.items() if v is not None})
         data[section] = merged
-    return parse_config(data, origin)
+    return parse_config(data, origin, path_problems)
 
 
-def parse_config(data: dict[str, Any], origin: str) -> RunConfig:
+# Paths a config file may set. A file is untrusted: it may only name places inside the run
+# directory; an absolute path or one outside must come from the command line.
+FILE_PATH_FIELDS = (("tracking", "directory"),)
+
+
+def file_path_problems(data: dict[str, Any], overrides: dict[str, dict[str, Any]]) -> list[str]:
+    problems = []
+    for section, key in FILE_PATH_FIELDS:
+        values = data.get(section)
+        if not isinstance(values, dict) or (overrides.get(section) or {}).get(key) is not None:
+            continue
+        value = values.get(key)
+        if isinstance(value, str) and (problem := relative_path_problem(value)):
+            problems.append(f"{section}.{key}: {problem}")
+    return problems
+
+
+def parse_config(data: dict[str, Any], origin: str, path_problems: list[str] | None = None) -> RunConfig:
+    problems = list(path_problems or [])
     try:
-        return RunConfig.model_validate(data)
+        config = RunConfig.model_validate(data)
     except ValidationError as exc:
-        problems = validation_problems(exc)
+        problems += validation_problems(exc)
+    if problems:
         raise ApplianceError(f"{origin}: {len(problems)} problem(s) in the run config: " + "; ".join(problems)) from None
+    return config
 
 
 def config_yaml(config: RunConfig) -> str:

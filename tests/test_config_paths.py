@@ -99,7 +99,6 @@ def test_a_bad_config_file_on_the_command_line_is_one_line_and_exit_1(tmp_path: 
     assert result.output.count("\n") == 1 and result.output.startswith(f"Error: {config}: 2 problem(s) in the run config: ")
 
 
-@pytest.mark.xfail(strict=True, reason="needs load_config to check path fields with appliance.files.relative_path_problem (asked of the lead)")
 def test_a_config_file_cannot_send_tracking_outside_the_run(tmp_path: Path) -> None:
     config = write(tmp_path / "run.yaml", "tracking:\n  directory: ../../etc\ntrain:\n  max_steps: 0\n")
     with pytest.raises(ApplianceError) as error:
@@ -110,7 +109,6 @@ def test_a_config_file_cannot_send_tracking_outside_the_run(tmp_path: Path) -> N
     assert "train.max_steps: " in message
 
 
-@pytest.mark.xfail(strict=True, reason="needs load_config to check path fields with appliance.files.relative_path_problem (asked of the lead)")
 def test_an_absolute_tracking_directory_is_refused_from_a_file_but_taken_from_the_command_line(tmp_path: Path) -> None:
     config = write(tmp_path / "run.yaml", f"tracking:\n  directory: {tmp_path / 'elsewhere'}\n")
     with pytest.raises(ApplianceError, match="tracking.directory: must be relative to the run directory"):
