@@ -1,19 +1,40 @@
 """Undo what hides PII from pattern recognizers in transcripts and pasted text, keeping offsets.
 
 Speech-to-text writes "five five five, one two one two" and "john dot smith at gmail dot
-com"; copy-paste and evasion leave zero-width characters inside a number or an address.
-`normalise_for_detection` rewrites those to "555, 1212", "john.smith@gmail.com" and the
-text without the invisible characters, and keeps, for every character of the result, the
-span of the original it came from, so findings map back to the text actually redacted.
+com"; copy-paste and evasion leave zero-width and bidi control characters inside a number
+or an address, or write it in look-alikes: full-width "５５５－１２３４", Arabic-Indic digits,
+no-break spaces and en dashes. `normalise_for_detection` rewrites those to "555, 1212",
+"john.smith@gmail.com", plain ASCII digits and separators, and the text without the
+invisible characters, and keeps, for every character of the result, the span of the
+original it came from, so findings map back to the text actually redacted.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 
 import regex
 
-ZERO_WIDTH = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Invisible characters: soft hyphen, Mongolian vowel separator, zero-width space, joiners,
+# left-to-right and right-to-left marks, bidi embeddings, overrides and isolates, word
+# joiner and invisible operators, byte order mark. Dropped for detection.
+ZERO_WIDTH = regex.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Look-alikes rewritten one character for one: full-width ASCII, ideographic and no-break
+# spaces, Unicode dashes and minus, and decimal digits of other scripts.
+LOOKALIKE = regex.compile(r"[\uff01-\uff5e\u3000\u00a0\u2007\u202f\u2010-\u2015\u2212]|(?![0-9])\p{Nd}")
+_SPACES = "\u3000\u00a0\u2007\u202f"
+
+
+def _plain(character: str) -> str:
+    """The ASCII character a look-alike stands for."""
+    if "\uff01" <= character <= "\uff5e":
+        return chr(ord(character) - 0xFEE0)
+    if character in _SPACES:
+        return " "
+    if unicodedata.category(character) == "Nd":
+        return str(unicodedata.digit(character))
+    return "-"
 DIGIT_WORDS = {"zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
                "six": "6", "seven": "7", "eight": "8", "nine": "9"}
 _DIGIT = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d)"
@@ -73,7 +94,7 @@ def normalise_for_detection(text: str) -> NormalisedText | None:
             if kind == "digits" and not any(c.isalpha() for c in match.group()):
                 continue  # already digits
             replacements.append((match.start(), match.end(), _pieces_for_match(kind, match)))
-    if not replacements and not ZERO_WIDTH.search(text):
+    if not replacements and not ZERO_WIDTH.search(text) and not LOOKALIKE.search(text):
         return None
     out: list[str] = []
     origins: list[tuple[int, int]] = []
@@ -82,7 +103,7 @@ def normalise_for_detection(text: str) -> NormalisedText | None:
     def copy(start: int, end: int) -> None:
         for index in range(start, end):
             if not ZERO_WIDTH.match(text, index):
-                out.append(text[index])
+                out.append(_plain(text[index]) if LOOKALIKE.match(text, index) else text[index])
                 origins.append((index, index + 1))
 
     for start, end, pieces in sorted(replacements):
