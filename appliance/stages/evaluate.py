@@ -36,6 +36,8 @@ def input_entries(ctx: StageContext) -> list[FileEntry]:
 def params(ctx: StageContext) -> dict[str, Any]:
     return {
         "evaluate": ctx.config.evaluate.model_dump(),
+        # The task decides whether a generation sample runs.
+        "task": ctx.config.task,
         "audit": ctx.config.audit.model_dump(),
         "max_seq_len": ctx.config.train.max_seq_len,
         "seed": ctx.config.train.seed,
