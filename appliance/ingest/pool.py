@@ -18,8 +18,11 @@ from appliance.ingest.work import FileWork, InputFile, run_task, should_stream, 
 
 POOL_MIN_FILES = 64  # below this, starting worker processes costs more than it saves
 # Chunks submitted ahead of the one being merged, per worker. Executor.map would submit every file at
-# once and hold every finished result until it is merged: memory growing with the corpus.
-CHUNKS_AHEAD_PER_WORKER = 4
+# once and hold every finished result until it is merged: memory growing with the corpus. A chunk
+# closes at CHUNK_BYTES of input, so in-flight input stays under workers * 2 * (CHUNK_BYTES + one file
+# below stream_above_bytes), whatever the corpus size.
+CHUNKS_AHEAD_PER_WORKER = 2
+CHUNK_BYTES = 8 << 20
 
 
 _worker_ctx: ReaderContext | None = None
@@ -71,11 +74,35 @@ def works_in_order(files: Sequence[InputFile], ctx: ReaderContext) -> Iterator[F
         results.close()  # shuts the pool down now, not whenever the generator is collected
 
 
+def _size(item: InputFile) -> int:
+    try:
+        return item.path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _chunks(items: Sequence[InputFile], files_per_chunk: int) -> list[list[InputFile]]:
+    """Consecutive runs of at most `files_per_chunk` files and (past the first file) CHUNK_BYTES of input."""
+    chunks: list[list[InputFile]] = []
+    current: list[InputFile] = []
+    size = 0
+    for item in items:
+        item_size = _size(item)
+        if current and (len(current) == files_per_chunk or size + item_size > CHUNK_BYTES):
+            chunks.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += item_size
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def _pooled_results(items: Sequence[InputFile], ctx: ReaderContext, workers: int) -> Generator[list[FileWork], None, None]:
     """run_task over the items in worker processes, in order; in-process for the rest if the pool breaks."""
     done = 0
     chunksize = max(1, min(32, len(items) // (workers * 8)))
-    chunks = [items[start : start + chunksize] for start in range(0, len(items), chunksize)]
+    chunks = _chunks(items, chunksize)
     try:
         with ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(ctx,)) as pool:
             pending: deque = deque()
