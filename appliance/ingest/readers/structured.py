@@ -12,6 +12,8 @@ from appliance.records import ROLES, Message
 
 # Large CSV cells (long notes) are legitimate; the default 128 KiB cap is not a safety limit we need.
 csv.field_size_limit(16 * 1024 * 1024)
+# Python's parser recurses per nesting level; a hostile file nests until the interpreter's limit.
+TOO_DEEP = "JSON nested too deeply to parse (thousands of levels); records are flat objects, export them as JSONL"
 
 
 def _messages(raw: Any, where: str) -> tuple[Message, ...]:
@@ -60,6 +62,8 @@ def read_jsonl(blob: Blob, ctx: ReaderContext) -> Iterator[ParsedRow]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise Unreadable(f"{where} is not valid JSON ({exc.msg}); fix or remove that line") from None
+        except RecursionError:
+            raise Unreadable(f"{where}: {TOO_DEEP}") from None
         yield object_row(obj, where, ctx)
 
 
@@ -69,6 +73,8 @@ def read_json(blob: Blob, ctx: ReaderContext) -> Iterator[ParsedRow]:
         data = json.loads(decode_text(blob.read_bytes()))
     except json.JSONDecodeError as exc:
         raise Unreadable(f"not valid JSON ({exc.msg} at line {exc.lineno}); fix the file or export it as JSONL") from None
+    except RecursionError:
+        raise Unreadable(TOO_DEEP) from None
     if not isinstance(data, list):
         found = "an object" if isinstance(data, dict) else f"a {type(data).__name__}"
         raise Unreadable(f"top-level JSON is {found}, not a list of objects; wrap the objects in [ ] or export JSONL")
