@@ -25,6 +25,7 @@ from appliance.errors import ApplianceError
 from appliance.records import Record
 from appliance.train import privacy
 from appliance.train.checkpoint import latest_checkpoint, load_checkpoint, save_adapter, save_checkpoint, save_merged
+from appliance.train import distributed
 from appliance.train.data import IGNORE, Example, LengthGroupedLoader, encode_for_task
 from appliance.train.lm import load_causal_lm, load_tokenizer, pick_device
 from appliance.train.methods import (  # noqa: F401  (lora_targets and build_lora_model are part of this module's API)
@@ -196,7 +197,8 @@ def train_lora(
     """
     # Setup.
     seed_everything(config.seed)
-    device = pick_device()
+    ranks = distributed.init_distributed(dp=config.dp)  # one process unless launched by torchrun
+    device = distributed.device_for(ranks) if ranks.enabled else pick_device()
     check_method(config, task=task, cuda=device.type == "cuda")
     if config.dp and config.gradient_accumulation_steps > 1:
         raise ApplianceError("gradient accumulation is not supported with DP (Poisson batches are drawn whole); raise batch_size instead")
@@ -215,6 +217,7 @@ def train_lora(
     total = sum(p.numel() for p in model.parameters())
     optimizer = build_optimizer(model, learning_rate=config.learning_rate, weight_decay=config.weight_decay)
     initial = trainable_snapshot(model)
+    model = distributed.wrap_model(peft_model, ranks, device)
 
     engine = loader = None
     if config.dp:
@@ -228,7 +231,10 @@ def train_lora(
             raise ApplianceError(f"{config.max_steps} steps would spend epsilon {planned:.2f}, above the policy maximum {max_epsilon}; lower --max-steps or --epsilon")
         batches = privacy.poisson_batches(loader)
     else:
-        batches = LengthGroupedLoader(data.examples, batch_size=config.batch_size, pad_id=tokenizer.pad_token_id, seed=config.seed)
+        own = distributed.shard(data.examples, ranks)
+        if not own:
+            raise ApplianceError(f"{len(data.examples)} training examples cannot feed {ranks.world_size} processes; use fewer processes")
+        batches = LengthGroupedLoader(own, batch_size=config.batch_size, pad_id=tokenizer.pad_token_id, seed=config.seed)
     # After make_private: Opacus wraps the optimizer, and the schedule must drive the wrapper.
     scheduler = build_scheduler(optimizer, warmup_steps=config.warmup_steps, max_steps=config.max_steps)
 
@@ -246,11 +252,16 @@ def train_lora(
         if config.dp:
             engine.accountant.history = [tuple(entry) for entry in state["accountant_history"]]
         else:
-            batches.load_state_dict(state["loader"])
+            batches.load_state_dict(state["loaders"][ranks.rank])
 
     def checkpoint(step: int) -> None:
         state = {"fingerprint": fingerprint, "metrics": history, "early_stopping": stopper.state_dict()}
-        state["accountant_history" if config.dp else "loader"] = engine.accountant.history if config.dp else batches.state_dict()
+        if config.dp:
+            state["accountant_history"] = engine.accountant.history
+        else:
+            state["loaders"] = distributed.gather_objects(batches.state_dict(), ranks)  # each rank's place in its shard
+        if not ranks.is_main:
+            return
         save_checkpoint(
             checkpoint_dir, step, model=peft_model, optimizer=optimizer, scheduler=scheduler, state=state,
             keep=config.keep_checkpoints, best_weights=best,
@@ -284,6 +295,9 @@ def train_lora(
         else:
             loss = accumulated_step(model, optimizer, micro, clip_norm=config.max_grad_norm)
         scheduler.step()
+        if ranks.enabled:  # the step's tokens and mean loss over every rank
+            tokens = int(distributed.sum_over_ranks(tokens, ranks))
+            loss = distributed.sum_over_ranks(loss, ranks) / ranks.world_size
         seconds = time.perf_counter() - started
         event = {
             "step": step,
@@ -298,7 +312,7 @@ def train_lora(
         if validation_examples and (due or step == config.max_steps):
             evaluate(step, event)
         history.append(event)
-        if on_step is not None:
+        if on_step is not None and ranks.is_main:
             on_step(event)
         if stopper.should_stop:
             stopped_early = "early stopping"
@@ -312,9 +326,11 @@ def train_lora(
         raise ApplianceError("training left every trainable weight unchanged; the adapter would be a no-op")
     if best is not None and stopper.best_step != step:
         restore_snapshot(peft_model, best)
-    save_adapter(peft_model, tokenizer, out_dir)
-    if config.merge and merged_dir is not None:
-        save_merged(peft_model, tokenizer, merged_dir)
+    if ranks.is_main:
+        save_adapter(peft_model, tokenizer, out_dir)
+        if config.merge and merged_dir is not None:
+            save_merged(peft_model, tokenizer, merged_dir)
+    distributed.barrier(ranks)  # nobody returns before the adapter is on disk
 
     losses = [event["loss"] for event in history if event["loss"] is not None]
     details = {
@@ -328,6 +344,7 @@ def train_lora(
         "kept_weights_of_step": stopper.best_step if best is not None else step,
         "gradient_checkpointing": config.gradient_checkpointing,
         "load_in_4bit": config.load_in_4bit,
+        "processes": ranks.world_size,
     }
     if data.subjects is not None:
         details.update({"subjects": data.subjects, "records_over_subject_cap": data.records_over_cap, "max_records_per_subject": privacy.MAX_RECORDS_PER_SUBJECT})
