@@ -104,3 +104,43 @@ def test_address_unit(text: str, expected: list[str]) -> None:
 )
 def test_given_names_from_census_list(text: str, expected: list[str]) -> None:
     assert matches(GivenNameRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my grandmother was called Crystal Murdock", ["Crystal Murdock"]),
+        ("\"It is moving,\" says Lugo.", ["Lugo"]),
+        ("everyone calls me Tilly", ["Tilly"]),
+        ("What's your last name? Boyle", ["Boyle"]),
+        ("Zuzana: \"Who are you?\"\nÉva: What a wife.", ["Zuzana", "Éva"]),
+        ("Please call me when you're here.", []),
+        ("Dear Mr Smith", []),  # the title is TitledNameRecognizer's
+        ("The company said Tuesday", []),
+        ("Date: 2015-12-22\nDirected By: Lukas", []),  # field labels are not speakers
+    ],
+)
+def test_names_after_naming_words_and_speaker_labels(text: str, expected: list[str]) -> None:
+    from scrubbers.recognizers import NamePhraseRecognizer
+
+    assert matches(NamePhraseRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("22 498317 office", ["22 498317"]),
+        ("(69) 948-538-Office", ["(69) 948-538"]),
+        ("It cost 12 500 000 dollars", []),  # no label: under the threshold
+    ],
+)
+def test_phone_with_label_after(text: str, expected: list[str]) -> None:
+    from scrubbers.recognizers import InternationalPhoneRecognizer
+
+    assert matches(InternationalPhoneRecognizer(), text) == expected
+
+
+def test_us_phone_with_international_access_prefix() -> None:
+    from scrubbers.recognizers import UsPhoneRecognizer
+
+    assert matches(UsPhoneRecognizer(), "fax 001-668-040-8670x1711 now") == ["001-668-040-8670x1711"]

@@ -17,10 +17,22 @@ GROUPED = r"(?<![\w+.,/-])(?:\(\d{1,4}\)[ .-]?|\d{2,4}[ .-])(?:\d{2,4}[ .-]){0,3
 INTERNATIONAL = r"(?<![\w+])\+(?!1[ .(-]*\d{3}\b)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{2,5}(?:[ .-]?\d{2,5}){1,4}(?!\w|[-.]\d)"
 
 
-class InternationalPhoneRecognizer(PatternRecognizer):
-    """Grouped digits with a phone word nearby, or anything written with a +country code."""
+# A phone label right after the number ("22 498317 office", "92 34 70-Office", "(69) 948-538 fax")
+# is as strong as a phone word before it, but Presidio's context window only looks back.
+LABELLED_AFTER = (
+    r"(?<![\w+.,/-])(?:\(\d{1,4}\)[ .-]?|\d{2,4}[ .-])(?:\d{2,6}[ .-]){0,3}\d{2,6}"
+    r"(?=[ \t]*[-,]?[ \t]*(?i:office|fax|mobile|cell|home|work|tel|phone|landline)\b)"
+)
 
-    PATTERNS = [Pattern("international +code", INTERNATIONAL, 0.6), Pattern("grouped digits", GROUPED, 0.2)]
+
+class InternationalPhoneRecognizer(PatternRecognizer):
+    """Grouped digits with a phone word nearby or a phone label after, or anything written with a +country code."""
+
+    PATTERNS = [
+        Pattern("international +code", INTERNATIONAL, 0.6),
+        Pattern("grouped digits", GROUPED, 0.2),
+        Pattern("grouped digits before a phone label", LABELLED_AFTER, 0.6),
+    ]
     CONTEXT = ["phone", "call", "called", "calling", "cell", "mobile", "tel", "telephone", "fax", "number", "text", "reach", "contact", "dial", "whatsapp", "office", "home", "work", "answering", "ring"]
 
     def __init__(self) -> None:
