@@ -164,3 +164,18 @@ def test_a_purge_killed_half_way_finishes_when_run_again(run_dir: Path) -> None:
     [record] = run.manifest["erasures"]
     assert record["status"] == "complete" and record["removed"]["raw_records"] == 2
     assert not [v for text in everything_readable(run_dir).values() for v in SUBJECT_VALUES if v in text]
+
+
+def test_a_report_of_the_data_before_the_erasure_is_withdrawn(run_dir: Path) -> None:
+    run = RunDir(run_dir)
+    report = run_dir / "report" / "report.json"
+    write_json(report, {"run_id": run.run_id, "verdict": "pass"})
+    run.record_stage(StageRecord("report", "fp", now(), now(), {}, [], [run.entry(report)], {"gates": 1}, {"verdict": "pass"}))
+    sign_run(run)
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 0, output
+    assert "report: withdrawn (it described the data before the erasure)" in output
+    assert not report.exists()
+    assert "report" not in run.manifest["stages"]
+    assert run.manifest["erasures"][0]["report_withdrawn"] is True
+    assert verify_run(run_dir).ok
