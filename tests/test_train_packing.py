@@ -126,3 +126,12 @@ def test_completion_training_packs_rows_and_counts_only_real_tokens(tiny_model_d
     assert unpacked.details["packing"] is False and unpacked.details["examples"] == len(RECORDS)
     # Padded batches of short documents carry far fewer real tokens per step.
     assert sum(e["tokens"] for e in unpacked.history) < sum(e["tokens"] for e in result.history)
+
+
+def test_record_level_dp_keeps_one_example_per_record(tiny_model_dir: Path, tmp_path: Path, tokenizer) -> None:
+    long_records = [Record(f"long{i}", "document", SOURCE, text=" ".join(DOCUMENTS * 3)) for i in range(8)]
+    config = TrainConfig(max_steps=1, batch_size=4, max_seq_len=32, checkpoint_every=0, dp=True, accountant="rdp")
+    result = train_lora(tiny_model_dir, long_records, config, tmp_path / "adapter", task="completion", delta=1e-3)
+    # Neither packed nor cut: each record is exactly one row, so the accountant's unit is the record.
+    assert result.details["packing"] is False and result.details["examples"] == 8
+    assert len(encode_for_task(long_records, tokenizer, 32, task="completion")) > 8

@@ -146,13 +146,18 @@ def document_text(record: Record) -> str:
     return "\n\n".join(record.texts())
 
 
-def encode_documents(records: Sequence[Record], tokenizer, max_len: int) -> list[Example]:
-    """Completion task: every token of every record, long ones cut into max_len pieces (nothing is dropped)."""
+def encode_documents(records: Sequence[Record], tokenizer, max_len: int, *, one_per_record: bool = False) -> list[Example]:
+    """Completion task: every token of every record, long ones cut into max_len pieces (nothing is dropped).
+
+    one_per_record keeps only each record's first piece: under record-level DP a record must be
+    exactly one example, or removing it would change several rows the accountant counts once.
+    """
     from appliance.train.packing import chunk_document
 
     examples = []
     for record in records:
-        for piece in chunk_document(encode_document(document_text(record), tokenizer), max_len):
+        pieces = chunk_document(encode_document(document_text(record), tokenizer), max_len)
+        for piece in pieces[:1] if one_per_record else pieces:
             if len(piece.input_ids) >= 2:
                 examples.append(piece)
     return examples
@@ -169,10 +174,16 @@ def require_labels(records: Sequence[Record]) -> None:
         )
 
 
-def encode_for_task(records: Sequence[Record], tokenizer, max_len: int, *, task: str, assistant_turns: str = "all") -> list[Example]:
-    """The training examples of `records` for the run's task (instruction, completion or classification)."""
+def encode_for_task(
+    records: Sequence[Record], tokenizer, max_len: int, *, task: str, assistant_turns: str = "all", one_per_record: bool = False
+) -> list[Example]:
+    """The training examples of `records` for the run's task (instruction, completion or classification).
+
+    Instruction and classification records are always one (truncated) example each; completion
+    documents are cut into max_len pieces unless one_per_record.
+    """
     if task == "completion":
-        return encode_documents(records, tokenizer, max_len)
+        return encode_documents(records, tokenizer, max_len, one_per_record=one_per_record)
     if task == "classification":
         require_labels(records)
         examples = (truncate(encode_labelled(r.text, r.label, tokenizer, max_len), max_len) for r in records)

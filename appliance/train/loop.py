@@ -160,8 +160,8 @@ def prepare_data(records: Sequence[Record], tokenizer, config: TrainConfig, task
     if config.dp and config.privacy_unit == "subject":
         grouped = privacy.subject_examples(records, tokenizer, config, task)
         return TrainingData(grouped.examples, packed=True, subjects=len(grouped.examples), records_over_cap=grouped.records_over_cap)
-    examples = encode_for_task(records, tokenizer, config.max_seq_len, task=task, assistant_turns=config.assistant_turns)
-    # Record-level DP needs one record per example (the unit the accountant counts): no packing there.
+    # Record-level DP needs one record per example (the unit the accountant counts): no packing, no splitting.
+    examples = encode_for_task(records, tokenizer, config.max_seq_len, task=task, assistant_turns=config.assistant_turns, one_per_record=config.dp)
     if task == "completion" and config.packing and not config.dp:
         rng = random.Random(config.seed)  # which documents share a row: shuffled, reproducibly
         examples = list(examples)
