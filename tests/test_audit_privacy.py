@@ -94,7 +94,8 @@ def test_exposure_on_a_hand_built_ranking(canary: float, candidates: list[float]
 def test_exposure_summary_reports_mean_max_and_the_scale() -> None:
     summary = exposure_summary([canary_exposure(0.1, [1.0] * 7), canary_exposure(9.0, [1.0] * 7)])
     assert (summary["mean_exposure"], summary["max_exposure"], summary["max_possible"]) == (1.5, 3.0, 3.0)
-    assert summary["chance_level"] == round(math.log2(math.e), 6)
+    assert summary["chance_level"] == round(3 - math.log2(math.factorial(8)) / 8, 6)  # rank uniform over 8: E[3 - log2(rank)]
+    assert exposure_summary([])["chance_level"] is None
     assert exposure_summary([])["mean_exposure"] is None
 
 

@@ -46,12 +46,14 @@ def privacy_audit(
     detect: Detect | None = None,
     n_bootstrap: int = 200,
     regurgitation_tokens: int = 32,
+    delta: float = 0.0,
 ) -> dict[str, Any]:
     """Every model-based privacy check the config asks for; a skipped check says why in `notes`.
 
     `held_out_rows` are the evaluate stage's per-record rows (adapter_loss, base_loss per token).
     `canaries` is what the train stage planted ({"seed", "count", "repeats"}), None when nothing was.
     `detect` finds PII spans in texts (Scrubber.detect); None skips the regurgitation probe.
+    `delta` is the training run's DP delta (0 without DP): the empirical epsilon bound is for (eps, delta)-DP.
     """
     result: dict[str, Any] = {"membership": None, "canaries": None, "regurgitation": None, "notes": {}}
     real = [record for record in train_records if not record.metadata.get("audit_canary")]
@@ -62,7 +64,7 @@ def privacy_audit(
             result["membership"] = membership_inference(
                 adapted, [row["adapter_loss"] for row in held_out_rows],
                 member_base_losses=original, non_member_base_losses=[row["base_loss"] for row in held_out_rows],
-                n_bootstrap=n_bootstrap, seed=seed,
+                n_bootstrap=n_bootstrap, seed=seed, delta=delta,
             )
         else:
             result["notes"]["membership"] = "needs training and held-out records with tokens to score"

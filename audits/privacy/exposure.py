@@ -5,8 +5,11 @@ secret the model finds most likely. Enumerating a million passcodes is too slow 
 rank the canary among N random candidates of the same format and use the sampled estimate
 log2(N + 1) - log2(rank), rank = 1 + the number of candidates with a strictly lower loss + half
 the number that tie with it (the mid-rank: the expected rank when ties are broken at random).
-Exposure is between 0 and log2(N + 1); a model that never saw the canary has an expected exposure
-of about log2(e) = 1.44 bits.
+Exposure is between 0 and log2(N + 1). A model that never saw the canary ranks it uniformly among
+the N + 1, so its expected exposure is log2(N + 1) - log2((N + 1)!) / (N + 1): 1.09 bits for N = 7,
+1.23 for N = 15, 1.40 for N = 100, tending to log2(e) = 1.44 bits (Carlini et al.'s figure, for
+the whole space). `chance_level` reports the exact value for the N used, so a small audit is not
+judged against the large-N figure.
 
 Why ties count half: a model that gives every passcode the same likelihood (an untrained or
 collapsed one, or losses rounded in low precision) has memorised nothing, and its exposure must
@@ -37,6 +40,12 @@ def canary_exposure(canary_loss: float, candidate_losses: Sequence[float]) -> di
     return {"rank": rank, "candidates": len(candidate_losses), "exposure": clean_number(exposure)}
 
 
+def chance_exposure(candidates: int) -> float:
+    """Expected exposure (bits) of a secret the model never saw, ranked among `candidates` others."""
+    total = candidates + 1
+    return math.log2(total) - math.lgamma(total + 1) / (total * math.log(2))
+
+
 def exposure_summary(exposures: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Mean and max exposure over canaries, with the chance level and the most a canary can score."""
     values = [entry["exposure"] for entry in exposures]
@@ -46,6 +55,6 @@ def exposure_summary(exposures: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "mean_exposure": clean_number(sum(values) / len(values)) if values else None,
         "max_exposure": clean_number(max(values)) if values else None,
         "max_possible": clean_number(math.log2(candidates + 1)) if values else None,
-        "chance_level": clean_number(math.log2(math.e)),
+        "chance_level": clean_number(chance_exposure(candidates)) if values else None,
         "per_canary": list(exposures),
     }

@@ -18,8 +18,12 @@ non-members swapped. So eps >= ln((TPR - delta) / FPR) and eps >= ln((1 - FPR - 
 To make this a statistical lower bound we take a one-sided Clopper-Pearson lower bound on the
 numerator rate and an upper bound on the denominator rate, each at level alpha / (2k) for k
 candidate thresholds (Bonferroni), so the reported epsilon is a 1 - alpha lower bound that holds
-for the best threshold chosen on the same data. It is about the attack on these records, not a
-worst case: a much smaller value than the DP accountant's epsilon is expected and not alarming.
+for the best threshold chosen on the same data. The candidate thresholds are quantiles of the
+pooled scores, which never look at who is a member; given the pooled scores, the number of members
+below a threshold is hypergeometric, less spread than the binomial the Clopper-Pearson bounds
+assume, so the bounds stay valid (conservative) although the thresholds come from the same data.
+It is about the attack on these records, not a worst case: a much smaller value than the DP
+accountant's epsilon is expected and not alarming. Pass the run's delta when it trained under DP.
 
 Example:
     >>> membership_inference([0.1, 0.2, 0.3], [1.0, 1.1, 1.2], n_bootstrap=0)["auc"]
