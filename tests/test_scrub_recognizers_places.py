@@ -30,6 +30,9 @@ def matches(recognizer: EntityRecognizer, text: str, threshold: float = 0.4) -> 
         ("New\nYork", ["York"]),  # a line break ends a name
         ("a washington post", []),  # lowercase prose
         ("Reading the Mobile app on a Nice day", []),  # English words were removed from the city list
+        ("Przemek\n\nALFRICK\nUnited Kingdom", ["ALFRICK", "United Kingdom"]),  # town line above a country line
+        ("> Suite 8\n> Ostrov nad Ohrí\n> Czech Republic 56604", ["Ostrov nad Ohrí", "Czech Republic"]),
+        ("The report covers\nAustria and more", ["Austria"]),  # wrapped prose is not a town line
     ],
 )
 def test_place_names_from_gazetteers(text: str, expected: list[str]) -> None:
@@ -48,6 +51,11 @@ def test_place_names_from_gazetteers(text: str, expected: list[str]) -> None:
         ("she lives in fear", []),
         ("they moved to The office on Monday", []),
         ("born in March", []),
+        ("Where: Erwetegem Country Club.", ["Erwetegem Country Club"]),
+        ("the band's home city Villafranca del Cid: White", ["Villafranca del Cid"]),
+        ("looking to support Allianz in Acquapendente 1021 in its mission", ["Acquapendente 1021"]),
+        ("in ÖVERTURINGEN 840 24 in", ["ÖVERTURINGEN 840 24"]),
+        ("running in Windows 2000 there", []),  # a year is not a postal code
     ],
 )
 def test_place_after_travel_or_residence_phrase(text: str, expected: list[str]) -> None:

@@ -34,6 +34,23 @@ def _words(name: str) -> tuple[str, ...]:
     return tuple(match.group().casefold() for match in WORD.finditer(name))
 
 
+# The line above a country that starts its own line, when that line is only a few
+# capitalised words, is the town of an address block ("ALFRICK\nUnited Kingdom").
+# Its words are capitalised, or short joiners ("Ostrov nad Ohrí"), and the country line holds
+# nothing but the country and perhaps a postal code, so wrapped prose is left alone.
+_TOWN_WORD = r"(?:\p{Lu}[\p{L}\p{M}'’.-]*|\p{Ll}{1,3}|\(\p{Lu}[\p{L}\p{M}'’.-]*\))"
+TOWN_LINE_ABOVE = regex.compile(rf"(?<=^[ \t>]*){_TOWN_WORD}(?:[ \t]+{_TOWN_WORD}){{0,3}}(?=[ \t]*\n[ \t>]*\Z)", regex.MULTILINE)
+LINE_START = regex.compile(r"(?:^|\n)[ \t>]*\Z")
+COUNTRY_LINE_END = regex.compile(r"[ \t]*(?:\d[\d -]{1,8}[\dA-Z]?)?[ \t]*(?:\n|\Z)")
+
+
+@functools.cache
+def countries() -> frozenset[tuple[str, ...]]:
+    """Names from places.txt (countries and regions), which end an address block."""
+    lines = GAZETTEERS[0].read_text(encoding="utf-8").splitlines()
+    return frozenset(_words(line.strip()) for line in lines if line.strip() and not line.startswith("#"))
+
+
 @functools.cache
 def place_names() -> dict[str, tuple[tuple[str, ...], ...]]:
     """Listed names as casefolded word tuples, keyed by their first word, longest first."""
@@ -65,9 +82,21 @@ def find_places(text: str) -> list[tuple[int, int]]:
             ):
                 found.append((token.start(), tokens[stop - 1].end()))
                 matched = len(name)
+                if name in countries() and COUNTRY_LINE_END.match(text, tokens[stop - 1].end()):
+                    found += _town_line_above(text, token.start())
                 break
         index += matched or 1
-    return found
+    return sorted(set(found))
+
+
+def _town_line_above(text: str, country_start: int) -> list[tuple[int, int]]:
+    """The town line just above a country that begins its line, if it looks like one."""
+    line_start = text.rfind("\n", 0, country_start) + 1
+    if line_start == 0 or not LINE_START.search(text[max(0, line_start - 1) : country_start]):
+        return []
+    above_start = text.rfind("\n", 0, line_start - 1) + 1
+    town = TOWN_LINE_ABOVE.search(text[above_start:line_start])
+    return [(above_start + town.start(), above_start + town.end())] if town else []
 
 
 class PlaceNameRecognizer(EntityRecognizer):

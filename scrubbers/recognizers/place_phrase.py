@@ -21,6 +21,8 @@ _VERB_PHRASE = (
     r"staying|stays|stayed|stay|studied|studying|vacationing|holidaying|stranded)\s+(?:in|at|near|outside|around)"
     r"|originally\s+(?:from|of)|native\s+of|hails\s+from|hailing\s+from|visit(?:ed|ing|s)?|trip\s+to|way\s+to"
     r"|(?:city|town|village|municipality|county|province|region|district|suburb|borough|parish|outskirts|University)\s+of"
+    r"|home\s*town|home\s+city|native\s+city|birthplace|place\s+of\s+birth:?"
+    r"|(?:where|city|town|location|hometown|venue|country|state|province|county|region|place):"
 )
 CUE = rf"(?<=\b(?i:{_VERB_PHRASE})[ \t]+)"
 # Words that follow a cue but are not places: articles, days, months, titles, pronouns.
@@ -35,10 +37,19 @@ JOINER = r"(?:de|del|della|di|da|do|dos|das|du|des|la|le|les|el|al|am|an|im|upon
 PLACE = rf"{NOT_A_PLACE}{PLACE_WORD}(?:[ \t]+(?:{JOINER}[ \t]+)?{NOT_A_PLACE}{PLACE_WORD}){{0,3}}"
 
 
+# "in Acquapendente 1021", "in ÖVERTURINGEN 840 24": a place written with its postal code after
+# "in"; a year is not a postal code ("in Windows 2000" stays).
+POSTAL = r"(?!(?:19|20)\d\d\b)(?:\d{4,6}|\d{3}[ \t]\d{2}|\d{4}-\d{3}|\d{4}[ \t]\p{Lu}{2})"
+PLACE_WITH_POSTAL = rf"(?<=\b(?i:in|at|near|from|to)[ \t]+){PLACE}[ \t]+{POSTAL}(?![\w-])"
+
+
 class PlacePhraseRecognizer(PatternRecognizer):
     """Capitalised words after "moved to", "grew up in", "originally from", "lives in", "city of", ..."""
 
-    PATTERNS = [Pattern("place after travel or residence phrase", CUE + PLACE, 0.55)]
+    PATTERNS = [
+        Pattern("place after travel or residence phrase", CUE + PLACE, 0.55),
+        Pattern("place and postal code", PLACE_WITH_POSTAL, 0.55),
+    ]
 
     def __init__(self) -> None:
         super().__init__(
