@@ -27,11 +27,13 @@ class DiskError(ApplianceError):
     """A write failed because the disk is full, read-only or not ours to write; nothing was half-written."""
 
     @classmethod
-    def from_os_error(cls, exc: OSError, path: object = None) -> DiskError:
+    def from_os_error(cls, exc: OSError, path: object = None, *, writing: bool = True) -> DiskError:
         where = path if path is not None else (exc.filename or "a file")
         then = "then re-run the same command (finished stages are kept)"
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             return cls(f"no space left on the disk holding {where}; free some space there (or choose another location), {then}")
         if exc.errno == errno.EROFS:
             return cls(f"{where} is on a read-only file system; remount it read-write or choose another location, {then}")
-        return cls(f"permission denied writing {where}; make it writable by this user (chmod/chown) or choose another location, {then}")
+        if writing:
+            return cls(f"permission denied writing {where}; make it writable by this user (chmod/chown) or choose another location, {then}")
+        return cls(f"permission denied on {where}; give this user access to it (chmod/chown) or choose another location, {then}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -37,7 +38,9 @@ def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        remove_orphaned_temp_files(path)
+        # The writer's pid is in the name, so a later write can tell an orphan from a write in progress.
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         if exc.errno in DISK_ERRNOS:
             raise DiskError.from_os_error(exc, path) from None
@@ -60,6 +63,32 @@ def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def remove_orphaned_temp_files(path: Path) -> int:
+    """Delete temp files of earlier writes of `path` whose process died (SIGKILL, power loss); returns how many.
+
+    A killed write never reaches its cleanup, and its temp file may hold a full copy of the data.
+    """
+    removed = 0
+    prefix = f".{path.name}."
+    for candidate in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        pid = candidate.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+            with contextlib.suppress(FileNotFoundError):
+                candidate.unlink()
+                removed += 1
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_text(path: Path, text: str) -> None:

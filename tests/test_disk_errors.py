@@ -92,6 +92,10 @@ def test_a_read_only_disk_is_one_line_and_the_run_resumes_when_writable(small_di
     code, output = ingest(source, run_dir, "--force")
     assert code == 1
     assert output.splitlines() == [f"Error: {run_dir}/policy.yaml is on a read-only file system; remount it read-write or choose another location, {RESUME_HINT}"]
+    # Not through files.py: the run lock is created with os.open, so the CLI boundary words this one.
+    purged = CliRunner().invoke(main, ["purge", str(run_dir), "--subject", "C-1"])
+    assert purged.exit_code == 1 and isinstance(purged.exception, SystemExit)  # no traceback
+    assert purged.output.splitlines() == [f"Error: {run_dir}/.lock is on a read-only file system; remount it read-write or choose another location, {RESUME_HINT}"]
     subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
     assert (run_dir / "manifest.json").read_bytes() == manifest_before
     code, output = ingest(source, run_dir, "--force")

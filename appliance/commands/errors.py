@@ -31,7 +31,8 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             # Writes by libraries (checkpoints, tokenizers) and directory creation fail here, not in files.py.
             if exc.errno not in DISK_ERRNOS:
                 raise
-            error = DiskError.from_os_error(exc)
+            # Not known to be a write: it may be a read of a file this user may not open.
+            error = DiskError.from_os_error(exc, writing=False)
             click.echo(f"Error: {error}", err=True)
             sys.exit(error.exit_code)
 
