@@ -40,10 +40,26 @@ def _tree_rss_sampler(stop: threading.Event, peak: list[int]) -> None:
         stop.wait(0.02)
 
 
+class DigestSink:
+    """Keeps a 32-byte digest per record instead of the record: memory as in the stage, which streams to the vault."""
+
+    def __init__(self) -> None:
+        self.digests: list[bytes] = []
+
+    def add(self, record, sidecar) -> None:
+        self.digests.append(hashlib.sha256(json.dumps(record.to_json(), sort_keys=True).encode()).digest())
+
+    def mark(self) -> tuple[int, ...]:
+        return (len(self.digests),)
+
+    def roll_back(self, mark: tuple[int, ...]) -> None:
+        del self.digests[mark[0] :]
+
+
 def run_once(corpus: Path, workers: int) -> dict:
     """One ingest in this process; what the parent prints."""
     from appliance.config import IngestConfig
-    from appliance.ingest import discover, ingest_files
+    from appliance.ingest import discover, ingest_into
 
     stop, peak = threading.Event(), [0]
     sampler = threading.Thread(target=_tree_rss_sampler, args=(stop, peak), daemon=True)
@@ -51,15 +67,14 @@ def run_once(corpus: Path, workers: int) -> dict:
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     files = discover([corpus])
-    result = ingest_files(files, IngestConfig(workers=workers), ())
+    sink = DigestSink()
+    result = ingest_into(sink, files, IngestConfig(workers=workers), ())
     seconds = time.perf_counter() - started
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     stop.set()
     sampler.join()
-    peak_main = cpu_after.ru_maxrss * 1024  # before the check below builds anything
-    digest = hashlib.sha256()
-    for record in result.records:
-        digest.update(json.dumps(record.to_json(), sort_keys=True).encode())
+    peak_main = cpu_after.ru_maxrss * 1024
+    digest = hashlib.sha256(b"".join(sink.digests))
     return {
         "workers": workers,
         "files": len(files),

@@ -1,0 +1,167 @@
+"""Soak test: a generated mixed corpus of a given size through ingest and scrub, with peak memory sampled.
+
+    .venv/bin/python scripts/soak.py --mb 50
+    .venv/bin/python scripts/soak.py --mb 200 --keep /tmp/soak   # keep the corpus and run directory
+
+Both stages run through the library in this one process (as `appliance run` does); scrub worker
+processes, if any, are included in "peak RSS all" (sampled every 50 ms over the process tree).
+The corpus is mostly unique prose with synthetic PII (names, emails, phone numbers), spread over
+large text, JSONL chat and CSV files (streamed by ingest) plus a few thousand small files of every
+format. Compare the printed peak with the documented bound: it must not grow with the corpus
+beyond the per-record cost of the duplicate indexes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+# Documented in appliance/ingest/core.py: the exact-dup set (~100 B) and near-duplicate index (~0.7 KB)
+# per kept record, plus the not-yet-frozen LSH bucket dict (up to ~60 MB).
+INDEX_BYTES_PER_RECORD = 800
+INDEX_CONSTANT_MB = 60
+WORKING_SET_MB = 256  # streaming buffers, one chunk of pooled results per worker in flight, allocator slack
+
+FIRST = ["Ana", "Bram", "Chen", "Dara", "Elif", "Femi", "Goran", "Hana", "Ivo", "Jun", "Kira", "Lars"]
+LAST = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Novak", "Silva", "Haddad", "Kowalski", "Brennan"]
+
+
+class PeakSampler:
+    """Peak RSS of this process and of its whole tree (worker processes included), sampled every 50 ms."""
+
+    def __init__(self) -> None:
+        self.main = self.tree = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.is_set():
+            own = me.memory_info().rss
+            total = own
+            for process in me.children(recursive=True):
+                try:
+                    total += process.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.main, self.tree = max(self.main, own), max(self.tree, total)
+            self._stop.wait(0.05)
+
+
+def _pii_sentence(rng: random.Random) -> str:
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    phone = f"+44 20 7{rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+    return f"Please call {first} {last} on {phone} or write to {first.lower()}.{last.lower()}@example.com about it."
+
+
+def _paragraph(rng: random.Random) -> str:
+    from appliance.ingest import samples
+
+    text = samples.sentences(rng, rng.randint(2, 6))
+    return f"{text} {_pii_sentence(rng)}" if rng.random() < 0.3 else text
+
+
+def generate(root: Path, megabytes: int, seed: int = 0) -> int:
+    """About `megabytes` MB of mixed files under root; returns the bytes written."""
+    from appliance.ingest import samples
+
+    rng = random.Random(seed)
+    target = megabytes * 1_000_000
+    small = max(200, min(3000, megabytes * 15))
+    written = samples.write_corpus(root / "small", small, seed=seed)
+    big = root / "big"
+    big.mkdir(parents=True)
+    part = 0
+    while written < target:
+        kind = ("txt", "jsonl", "csv")[part % 3]
+        path = big / f"part{part:04d}.{kind}"
+        with path.open("w", encoding="utf-8") as handle:
+            if kind == "csv":
+                handle.write("customer_id,text,outcome\n")
+            while handle.tell() < min(20_000_000, target - written):
+                if kind == "txt":
+                    handle.write("\n\n".join(_paragraph(rng) for _ in range(50)) + "\n\n")
+                elif kind == "jsonl":
+                    for _ in range(50):
+                        chat = {"messages": [{"role": "user", "content": _paragraph(rng)}, {"role": "assistant", "content": _paragraph(rng)}]}
+                        handle.write(json.dumps(chat) + "\n")
+                else:
+                    for _ in range(50):
+                        handle.write(f"C{rng.randint(0, 10**6)},{json.dumps(_paragraph(rng))},{rng.choice(['approved', 'declined'])}\n")
+        written += path.stat().st_size
+        part += 1
+    return written
+
+
+def soak(corpus: Path, run_dir: Path, corpus_bytes: int, stages: tuple[str, ...]) -> None:
+    from appliance.pipeline import open_context, run_stage
+
+    # Streamed above 4 MB, so each big file is read in pieces; the rest go to worker processes.
+    overrides = {"ingest": {"stream_above_bytes": 4 * 1024 * 1024, "label_column": "outcome", "subject_column": "customer_id"}}
+    ctx = open_context(run_dir, sources=(corpus,), overrides=overrides, echo=lambda line: None, create=True)
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    mb = corpus_bytes / 1e6
+    print(f"corpus {mb:.1f} MB; python {sys.version.split()[0]}, {os.cpu_count()} CPUs; RSS after imports {baseline / 2**20:.0f} MiB")
+    total = 0.0
+    for stage in stages:
+        started = time.perf_counter()
+        with PeakSampler() as peak:
+            record = run_stage(stage, ctx, force=True).record
+        seconds = time.perf_counter() - started
+        total += seconds
+        counts = {k: v for k, v in record.counts.items() if v}
+        print(f"  {stage:<7} {seconds:>8.1f} s {mb / seconds:>7.2f} MB/s  peak RSS main {peak.main / 2**20:>6.0f} MiB, all processes {peak.tree / 2**20:>6.0f} MiB")
+        print(f"          counts {json.dumps(counts)}")
+        if stage == "ingest":
+            records = record.counts["records_out"]
+            bound = baseline + (INDEX_CONSTANT_MB + WORKING_SET_MB) * 2**20 + INDEX_BYTES_PER_RECORD * records
+            verdict = "within" if peak.main <= bound else "EXCEEDED"
+            print(
+                f"          documented bound (main): imports + {INDEX_CONSTANT_MB + WORKING_SET_MB} MiB + {INDEX_BYTES_PER_RECORD} B x {records} kept records"
+                f" = {bound / 2**20:.0f} MiB -> {verdict}"
+            )
+    if len(stages) > 1:
+        print(f"  total   {total:>8.1f} s {mb / total:>7.2f} MB/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=200, help="corpus size in MB (default 200)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--stages", default="ingest,scrub", help="comma-separated stages to run (default ingest,scrub)")
+    parser.add_argument("--keep", type=Path, help="write corpus and run directory here and keep them (default: a temp folder)")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="soak-"))
+    # The corpus holds synthetic PII and the vault raw records: both stay in this folder, removed at the end.
+    os.environ.setdefault("APPLIANCE_HOME", str(folder / "home"))
+    try:
+        started = time.perf_counter()
+        corpus_bytes = generate(folder / "corpus", args.mb, args.seed)
+        print(f"generated {corpus_bytes / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s")
+        soak(folder / "corpus", folder / "run", corpus_bytes, tuple(args.stages.split(",")))
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
