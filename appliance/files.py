@@ -91,6 +91,36 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def create_once(path: Path, data: bytes) -> bytes:
+    """Write `data` to `path` only if nothing is there yet, atomically; returns what `path` holds.
+
+    For keys and salts made on first use: two processes starting together must not each make
+    one and overwrite the other's (data sealed with a lost key could never be opened again).
+    """
+    if path.exists():
+        return path.read_bytes()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        remove_orphaned_temp_files(path)
+        fd, staged = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(staged, 0o600)
+            with contextlib.suppress(FileExistsError):  # another process got there first: theirs is kept
+                os.link(staged, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(staged)
+    except OSError as exc:
+        if exc.errno in DISK_ERRNOS:
+            raise DiskError.from_os_error(exc, path) from None
+        raise
+    return path.read_bytes()
+
+
 def write_text(path: Path, text: str) -> None:
     with atomic_writer(path) as handle:
         handle.write(text)

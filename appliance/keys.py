@@ -5,15 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from appliance.files import write_bytes
+from appliance.files import create_once
 from appliance.paths import appliance_home
 
 
 def _secret(name: str, size: int = 32) -> bytes:
-    path = keys_dir() / name
-    if not path.exists():
-        write_bytes(path, os.urandom(size))
-    return path.read_bytes()
+    return create_once(keys_dir() / name, os.urandom(size))
 
 
 def keys_dir() -> Path:

@@ -20,18 +20,14 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from appliance.errors import ApplianceError
-from appliance.files import atomic_writer
+from appliance.files import atomic_writer, create_once
 from appliance.paths import appliance_home
 
 
 def vault_key() -> bytes:
     """This installation's vault key, created on first use with mode 0600."""
     path = appliance_home() / "keys" / "vault.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with atomic_writer(path, "wb") as handle:
-            handle.write(AESGCM.generate_key(bit_length=256))
-    key = path.read_bytes()
+    key = create_once(path, AESGCM.generate_key(bit_length=256))
     if len(key) != 32:
         raise ApplianceError(f"vault key {path} is damaged (expected 32 bytes); restore it from backup")
     return key

@@ -162,3 +162,14 @@ def test_sigkill_in_every_stage_then_rerun_completes_verifies_and_counts_match(s
     run_id = json.loads((run_dir / "manifest.json").read_text())["run_id"]
     vault = Path(setup["env"]["APPLIANCE_HOME"]) / "vaults" / run_id
     assert [str(p) for folder in (run_dir, vault) for p in folder.rglob("*.tmp")] == [], f"kills {kills}"
+
+
+def test_a_key_made_on_first_use_is_never_replaced_by_a_second_process(tmp_path: Path) -> None:
+    """Eight processes ask for the vault key at once: all must get the same key, the one left on disk."""
+    home = tmp_path / "home"
+    script = "import sys\nfrom appliance.vault import vault_key\nsys.stdout.write(vault_key().hex())"
+    env = {**os.environ, "APPLIANCE_HOME": str(home)}
+    processes = [subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True) for _ in range(8)]
+    keys = {process.communicate(timeout=300)[0] for process in processes}
+    assert keys == {(home / "keys" / "vault.key").read_bytes().hex()}
+    assert sorted(p.name for p in (home / "keys").iterdir()) == ["vault.key"]
