@@ -136,7 +136,7 @@ def test_a_write_killed_half_way_leaves_the_old_file_and_its_orphan_is_removed_b
 
 
 # One seed always; the others with APPLIANCE_SLOW_TESTS=1 (each kill chain is 8 process launches).
-SLOW = pytest.mark.skipif(os.environ.get("APPLIANCE_SLOW_TESTS") != "1", reason="more SIGKILL seeds: set APPLIANCE_SLOW_TESTS=1 (about 3 min each)")
+SLOW = pytest.mark.skipif(os.environ.get("APPLIANCE_SLOW_TESTS") != "1", reason="more SIGKILL seeds: set APPLIANCE_SLOW_TESTS=1 (3-7 min each)")
 
 
 @pytest.mark.parametrize("seed", [11, pytest.param(22, marks=SLOW), pytest.param(33, marks=SLOW)])
