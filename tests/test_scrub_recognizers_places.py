@@ -126,6 +126,9 @@ def test_given_names_from_census_list(text: str, expected: list[str]) -> None:
         ("Dear Mr Smith", []),  # the title is TitledNameRecognizer's
         ("The company said Tuesday", []),
         ("Date: 2015-12-22\nDirected By: Lukas", []),  # field labels are not speakers
+        ("Date: 2003-08-28\nName: Sieda Batukayev\nPhone: 555", ["Sieda Batukayev"]),
+        ("PATIENT NAME: JOHN Q PUBLIC", ["JOHN Q PUBLIC"]),
+        ("File name: report", []),
     ],
 )
 def test_names_after_naming_words_and_speaker_labels(text: str, expected: list[str]) -> None:

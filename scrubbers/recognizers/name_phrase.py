@@ -22,6 +22,13 @@ INTRODUCTION = (
 )
 INTRODUCED_NAME = rf"{INTRODUCTION}{WORD}(?:\s+{WORD})?\b"
 
+# A "Name:" field at the start of a line (forms, exports, signatures), in any case: the whole value.
+NAME_FIELD_LINE = (
+    r"(?<=^[ \t>]*(?i:(?:patient|customer|client|full|first|last|given|family|employee|contact|legal|maiden|"
+    r"account\s+holder|card\s*holder|member|guest|caller|applicant)[ \t]+)?(?i:name)[ \t]*:[ \t]*)"
+    rf"{WORD}(?:[ \t]+(?:\p{{Lu}}\.?|{WORD})){{0,3}}\b"
+)
+
 # "I'm Lucas", "this is Lucas Fontaine": only capitalised words, "this is great" is not a name.
 CAPITALISED = rf"{NOT_A_NAME}\p{{Lu}}\p{{Ll}}+"
 SELF_INTRODUCTION = r"(?<=\b(?i:this\s+is|i\s+am|i'm|i’m|it's|it’s)[ \t]+)"
@@ -78,6 +85,7 @@ class NamePhraseRecognizer(PatternRecognizer):
 
     PATTERNS = [
         Pattern("introduced name", INTRODUCED_NAME, 0.7),
+        Pattern("name field", NAME_FIELD_LINE, 0.7),
         Pattern("self-introduced name", SELF_INTRODUCED_NAME, 0.6),
         Pattern("mail display name", DISPLAY_NAME, 0.8),
         Pattern("all caps name", CAPS_NAME, 0.6),
