@@ -57,6 +57,23 @@ class Residual(Strict):
     score_threshold: float = Field(default=0.6, ge=0, le=1)
 
 
+class Recall(Strict):
+    """Estimated recall: detection scored on a labelled sample of the kind of text being scrubbed."""
+
+    # JSONL of records with `text` and `spans` [{start, end, label}] (see `appliance scrub eval`);
+    # a relative path is read from the working directory. None: no estimate.
+    gold_sample: str | None = None
+    # Gate: the lower end of the token-recall interval must be at least this. None: reported, not gated.
+    min_token_recall: float | None = Field(default=None, ge=0, le=1)
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+
+    @model_validator(mode="after")
+    def _minimum_needs_a_sample(self) -> Recall:
+        if self.min_token_recall is not None and not self.gold_sample:
+            raise ValueError("min_token_recall needs gold_sample: a labelled JSONL sample to estimate recall on")
+        return self
+
+
 class Privacy(Strict):
     dp_required: bool = False
     max_epsilon: float = Field(default=10.0, gt=0)
@@ -99,6 +116,7 @@ class Policy(Strict):
     entities: dict[str, EntityRule]
     detection: Detection = Detection()
     residual: Residual = Residual()
+    recall: Recall = Recall()
     privacy: Privacy = Privacy()
     fairness: Fairness = Fairness()
 

@@ -98,6 +98,8 @@ class EvaluationReport:
     # Missed gold spans: gold type -> [(record id, start, end)]; offsets only, never text.
     misses: dict[str, list[tuple[str, int, int]]] = dataclasses.field(default_factory=lambda: defaultdict(list))
     records: int = 0
+    # (gold tokens found, gold tokens missed) per record, in order: the unit a recall interval resamples.
+    token_per_record: list[tuple[int, int]] = dataclasses.field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -147,7 +149,9 @@ def evaluate(
     report = EvaluationReport()
     for index, (record, predictions) in enumerate(zip(gold, predicted, strict=True)):
         scored, ignored = map_gold(record.get("spans", ()), label_map)
+        found_before, missed_before = report.token.true_positives, report.token.false_negatives
         _score_record(report, str(record.get("id", index)), str(record["text"]), scored, ignored, list(predictions))
+        report.token_per_record.append((report.token.true_positives - found_before, report.token.false_negatives - missed_before))
         report.records += 1
     return report
 
@@ -210,3 +214,72 @@ def format_table(report: EvaluationReport) -> str:
     missed = ", ".join(f"{name} {len(spans)}" for name, spans in sorted(report.misses.items()))
     lines.append(f"{report.records} records; missed spans by type: {missed or 'none'}")
     return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class RecallEstimate:
+    """Token recall on a labelled sample, with a bootstrap confidence interval over its records.
+
+    Tokens of one record are not independent draws (a missed name is missed in every mention),
+    so the interval resamples whole records, not tokens.
+    """
+
+    records: int
+    gold_tokens: int
+    recall: float
+    low: float
+    high: float
+    confidence: float
+    resamples: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "records": self.records, "gold_tokens": self.gold_tokens, "token_recall": round(self.recall, 4),
+            "interval": [round(self.low, 4), round(self.high, 4)], "confidence": self.confidence,
+            "method": f"percentile bootstrap over records ({self.resamples} resamples)",
+        }
+
+
+def estimate_token_recall(per_record: Sequence[tuple[int, int]], *, confidence: float = 0.95, resamples: int = 2000, seed: int = 0) -> RecallEstimate:
+    """Token recall and its `confidence` interval from (found, missed) gold tokens per record.
+
+    >>> estimate_token_recall([(9, 1), (10, 0), (8, 2)]).recall
+    0.9
+    """
+    import numpy as np
+
+    found = np.array([tp for tp, _ in per_record], dtype=np.int64)
+    relevant = found + np.array([fn for _, fn in per_record], dtype=np.int64)
+    total = int(relevant.sum())
+    if total == 0:
+        # No gold PII in the sample: nothing to estimate, and nothing to claim.
+        return RecallEstimate(len(per_record), 0, 1.0, 0.0, 1.0, confidence, 0)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(per_record), size=(resamples, len(per_record)))
+    sums = relevant[picks].sum(axis=1)
+    recalls = np.where(sums > 0, found[picks].sum(axis=1) / np.maximum(sums, 1), 1.0)
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(recalls, [tail, 1 - tail])
+    return RecallEstimate(len(per_record), total, float(found.sum()) / total, float(low), float(high), confidence, resamples)
+
+
+def recall_gate(estimate: RecallEstimate | None, minimum: float | None) -> dict[str, Any]:
+    """The estimated-recall gate, shaped like audits.gates.gate: judged on the interval's LOWER end.
+
+    Passing means the sample gives `confidence` that recall is at least `minimum`, not merely
+    that the point estimate is. Not applicable when the policy sets no minimum or no sample.
+
+    >>> recall_gate(estimate_token_recall([(99, 1)] * 50), 0.95)["status"]
+    'pass'
+    """
+    name = "redaction.estimated_recall"
+    if minimum is None:
+        return {"name": name, "status": "not_applicable", "value": estimate.low if estimate else None, "threshold": None, "detail": "policy sets no minimum estimated recall"}
+    if estimate is None:
+        return {"name": name, "status": "fail", "value": None, "threshold": minimum, "detail": "policy sets a minimum estimated recall but no labelled sample was scored; set recall.gold_sample"}
+    percent = round(estimate.confidence * 100)
+    detail = (
+        f"judged: lower end of the {percent}% interval of token recall, {estimate.low:.4f}; point estimate {estimate.recall:.4f} "
+        f"[{estimate.low:.4f}, {estimate.high:.4f}] on {estimate.gold_tokens} gold tokens in {estimate.records} labelled records"
+    )
+    return {"name": name, "status": "pass" if estimate.low >= minimum else "fail", "value": round(estimate.low, 4), "threshold": minimum, "detail": detail}

@@ -61,3 +61,13 @@ def test_policy_file_path(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text(policy_yaml(load_policy("default")).replace("name: default", "name: mine"))
     assert load_policy(path).name == "mine"
+
+
+def test_a_minimum_estimated_recall_needs_a_labelled_sample() -> None:
+    from pydantic import ValidationError
+
+    from policies.schema import Recall
+
+    with pytest.raises(ValidationError, match="min_token_recall needs gold_sample"):
+        Recall(min_token_recall=0.9)
+    assert Recall(gold_sample="gold.jsonl", min_token_recall=0.9).confidence == 0.95

@@ -100,3 +100,62 @@ def test_eval_command_rejects_a_record_without_text(tmp_path: Path) -> None:
 )
 def test_wilson_interval(successes: int, trials: int, low: float, high: float) -> None:
     assert tuple(round(v, 4) for v in wilson_interval(successes, trials)) == (low, high)
+
+
+def test_recall_interval_resamples_records_and_narrows_with_more_of_them() -> None:
+    from scrubbers.evaluation import estimate_token_recall
+
+    per_record = [(9, 1), (10, 0), (6, 4), (10, 0)]
+    small, large = estimate_token_recall(per_record), estimate_token_recall(per_record * 25)
+    assert small.recall == large.recall == 0.875 and small.gold_tokens == 40
+    assert small.low < 0.875 < small.high and large.low < 0.875 < large.high
+    assert large.high - large.low < (small.high - small.low) / 2
+    # Every record perfect: the interval is a point; no gold tokens at all: nothing is claimed.
+    assert (estimate_token_recall([(5, 0)] * 4).low, estimate_token_recall([(0, 0)]).low) == (1.0, 0.0)
+
+
+def _gold_sample(path: Path, *, label_plain_words: bool) -> Path:
+    """Gold records the default policy clearly detects; optionally also labelling plain words it cannot."""
+    rows = []
+    for i in range(12):
+        text = f"Ticket {i}: write to jane.doe{i}@example.com or call 555-123-{4500 + i} about the refund."
+        spans = [{"start": text.index("jane"), "end": text.index(".com") + 4, "label": "EMAIL_ADDRESS"},
+                 {"start": text.index("555"), "end": text.index("555") + 12, "label": "PHONE_NUMBER"}]
+        if label_plain_words:
+            spans.append({"start": text.index("about"), "end": len(text) - 1, "label": "PERSON"})
+        rows.append({"id": f"g{i}", "text": text, "spans": spans})
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("label_plain_words", "status"), [(False, "pass"), (True, "fail")])
+def test_scrub_stage_estimates_recall_and_gates_on_the_interval(tmp_path: Path, label_plain_words: bool, status: str) -> None:
+    from appliance.stages.scrub import recall_estimate
+    from policies import load_policy
+    from policies.schema import Recall
+
+    sample = _gold_sample(tmp_path / "gold.jsonl", label_plain_words=label_plain_words)
+    policy = load_policy("default").model_copy(update={"recall": Recall(gold_sample=str(sample), min_token_recall=0.9)})
+    estimate = recall_estimate(policy)
+    assert estimate["records"] == 12 and estimate["sample"] == "gold.jsonl"
+    low, high = estimate["interval"]
+    assert low <= estimate["token_recall"] <= high
+    gate = estimate["gate"]
+    assert (gate["name"], gate["status"], gate["threshold"], gate["value"]) == ("redaction.estimated_recall", status, 0.9, low)
+    # Per record: 7 gold tokens in the email and phone number, all found; 3 plain words labelled PERSON, none found.
+    assert estimate["token_recall"] == (0.7 if label_plain_words else 1.0)
+
+
+def test_recall_gate_without_a_sample_or_minimum(tmp_path: Path) -> None:
+    from appliance.errors import ApplianceError
+    from appliance.stages.scrub import recall_estimate
+    from policies import load_policy
+    from policies.schema import Recall
+    from scrubbers.evaluation import recall_gate
+
+    assert recall_gate(None, None)["status"] == "not_applicable"
+    assert recall_gate(None, 0.9)["status"] == "fail"
+    assert recall_estimate(load_policy("default")) is None
+    missing = load_policy("default").model_copy(update={"recall": Recall(gold_sample=str(tmp_path / "nope.jsonl"))})
+    with pytest.raises(ApplianceError, match=r"^policy 'default' recall.gold_sample .*nope.jsonl does not exist; point it at a labelled JSONL file"):
+        recall_estimate(missing)

@@ -8,6 +8,7 @@ import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from appliance.errors import ApplianceError
@@ -64,7 +65,32 @@ def _remember(records: Iterable[Record], originals: deque[Record]) -> Iterator[R
 
 
 def input_entries(ctx: StageContext) -> list[FileEntry]:
-    return [ctx.run.entry(ctx.run.vault / RAW_RECORDS)]
+    entries = [ctx.run.entry(ctx.run.vault / RAW_RECORDS)]
+    sample = gold_sample(ctx.policy)
+    # A changed labelled sample changes the recall estimate, so it is an input like the records.
+    return entries + [ctx.run.entry(sample)] if sample else entries
+
+
+def gold_sample(policy: Any) -> Path | None:
+    """The policy's labelled sample for the recall estimate, checked to exist; None when it names none."""
+    if not policy.recall.gold_sample:
+        return None
+    path = Path(policy.recall.gold_sample)
+    if not path.is_file():
+        raise ApplianceError(f"policy '{policy.name}' recall.gold_sample {path} does not exist; point it at a labelled JSONL file (text, spans) or remove it")
+    return path
+
+
+def recall_estimate(policy: Any) -> dict[str, Any] | None:
+    """Token recall on the policy's labelled sample with its interval, and the estimated-recall gate."""
+    from scrubbers.detect_file import evaluate_file
+    from scrubbers.evaluation import estimate_token_recall, recall_gate
+
+    sample = gold_sample(policy)
+    if sample is None:
+        return None
+    estimate = estimate_token_recall(evaluate_file(policy, sample).token_per_record, confidence=policy.recall.confidence)
+    return {**estimate.as_dict(), "sample": sample.name, "gate": recall_gate(estimate, policy.recall.min_token_recall)}
 
 
 # Bump when detection or redaction changes behaviour, so runs scrubbed by an older engine re-scrub.
@@ -153,6 +179,11 @@ def execute(ctx: StageContext) -> StageOutput:
         "sample_locations": residual.sample,
     }
     write_json(residual_path, residual_summary)
+    estimated_recall = recall_estimate(ctx.policy)
+    if estimated_recall is not None:
+        low, high = estimated_recall["interval"]
+        ctx.echo(f"  estimated token recall: {estimated_recall['token_recall']:.3f} ({round(estimated_recall['confidence'] * 100)}% interval {low:.3f}-{high:.3f}) "
+                 f"on {estimated_recall['records']} labelled records; gate {estimated_recall['gate']['status']}")
     operators = {entity: rule.operator for entity, rule in ctx.policy.entities.items()}
     findings_by_type, dropped = tally.findings_by_type, tally.dropped
     ctx.echo(f"  {sum(findings_by_type.values())} PII findings in {tally.records_in} records; {sum(dropped.values())} records dropped by policy")
@@ -162,5 +193,5 @@ def execute(ctx: StageContext) -> StageOutput:
     return StageOutput(
         outputs=[records_path, findings_path, residual_path],
         counts={"records_in": tally.records_in, "records_out": tally.records_out, "records_dropped": sum(dropped.values()), "findings": sum(findings_by_type.values()), "residual_findings": residual.findings},
-        summary={"findings_by_type": dict(findings_by_type), "operators": operators, "dropped_by_reason": dict(dropped), "residual": residual_summary, "score_threshold": ctx.policy.detection.score_threshold, "engine": engine},
+        summary={"findings_by_type": dict(findings_by_type), "operators": operators, "dropped_by_reason": dict(dropped), "residual": residual_summary, "score_threshold": ctx.policy.detection.score_threshold, "engine": engine, "estimated_recall": estimated_recall},
     )
