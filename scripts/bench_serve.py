@@ -1,10 +1,14 @@
-"""Benchmark `appliance serve` over loopback: requests/s, p50/p95 latency and tokens/s, guard on vs off.
+"""Benchmark `appliance serve` over loopback: requests/s, p50/p95 latency and tokens/s, guard on/off, batched/unbatched.
 
-The server runs in a child process (one per guard setting); this process sends concurrent
-requests with httpx. Count and time are bounded.
+The server runs in a child process (one per setting: guard off/on x unbatched/batched); this
+process sends concurrent requests with httpx. Count and time are bounded: after --time-limit
+seconds per setting the requests still in flight are abandoned and the completed ones reported.
+Unbatched is `--max-batch 1` (each request decodes on its own, token-interleaved under one lock);
+batched gathers concurrent non-streaming requests (appliance/serve/batching.py). Streaming
+requests are never batched, so with --stream only the guard comparison is run.
 
 Example:
-    .venv/bin/python scripts/bench_serve.py runs/demo --requests 24 --concurrency 4 --max-tokens 32
+    .venv/bin/python scripts/bench_serve.py runs/demo --requests 24 --concurrency 8 --max-tokens 32
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import httpx
@@ -29,10 +33,10 @@ PROMPTS = [
 ]
 
 
-def serve_child(run_dir: str, port: int, guard: str) -> None:
+def serve_child(run_dir: str, port: int, guard: str, max_batch: int) -> None:
     from appliance.serve.server import ServeConfig, build_server
 
-    config = ServeConfig(port=port, input_mode="redact" if guard == "on" else "off", output_guard=guard == "on")
+    config = ServeConfig(port=port, input_mode="redact" if guard == "on" else "off", output_guard=guard == "on", max_batch=max_batch, allow_failed_gates=True)
     build_server(Path(run_dir), config).run()
 
 
@@ -76,17 +80,21 @@ def bench(url: str, requests: int, concurrency: int, max_tokens: int, time_limit
     one_request(url, 0, 4, False)  # warm-up: first forward pass, spaCy caches
     latencies, tokens = [], 0
     started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        futures = [pool.submit(one_request, url, i, max_tokens, stream) for i in range(requests)]
-        for future in futures:
-            remaining = max(0.1, time_limit - (time.perf_counter() - started))
-            latency, n = future.result(timeout=remaining)
-            latencies.append(latency)
-            tokens += n
+    pool = ThreadPoolExecutor(concurrency)
+    futures = [pool.submit(one_request, url, i, max_tokens, stream) for i in range(requests)]
+    done, _ = wait(futures, timeout=time_limit)
     elapsed = time.perf_counter() - started
+    pool.shutdown(wait=False, cancel_futures=True)  # the rest die with the server child
+    for future in done:
+        latency, n = future.result()
+        latencies.append(latency)
+        tokens += n
     latencies.sort()
+    if not latencies:
+        raise SystemExit(f"no request finished within {time_limit}s; raise --time-limit or lower --max-tokens")
     return {
         "requests": len(latencies),
+        "abandoned": requests - len(latencies),
         "seconds": elapsed,
         "requests_per_s": len(latencies) / elapsed,
         "p50_s": statistics.median(latencies),
@@ -120,39 +128,58 @@ def guard_cost(run_dir: str, rounds: int = 20) -> None:
     print(f"guard alone: input {per_prompt * 1000:.1f} ms/prompt, output {per_answer * 1000:.1f} ms/answer (whole), {per_stream * 1000:.1f} ms/answer (streamed)")
 
 
+def run_setting(args: argparse.Namespace, guard: str, max_batch: int) -> dict:
+    """Start a server child with this guard and batch size, benchmark it, stop it."""
+    port = free_port()
+    command = [sys.executable, __file__, args.run_dir, "--serve-child", guard, "--port", str(port), "--max-batch", str(max_batch)]
+    child = subprocess.Popen(command, env=os.environ.copy())
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", child)
+        return bench(f"http://127.0.0.1:{port}", args.requests, args.concurrency, args.max_tokens, args.time_limit, args.stream)
+    finally:
+        child.terminate()
+        child.wait(30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir")
     parser.add_argument("--requests", type=int, default=16)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--max-tokens", type=int, default=32)
-    parser.add_argument("--time-limit", type=float, default=120, help="Seconds per guard setting before giving up.")
-    parser.add_argument("--stream", action="store_true", help="Use stream: true (the streaming guard).")
+    parser.add_argument("--max-batch", type=int, default=8, help="Batch size of the batched setting.")
+    parser.add_argument("--time-limit", type=float, default=120, help="Seconds per setting before the unfinished requests are abandoned.")
+    parser.add_argument("--stream", action="store_true", help="Use stream: true (the streaming guard; never batched).")
+    parser.add_argument("--json", type=Path, help="Also write the results here as JSON.")
     parser.add_argument("--serve-child", choices=["on", "off"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_child:
-        serve_child(args.run_dir, args.port, args.serve_child)
+        serve_child(args.run_dir, args.port, args.serve_child, args.max_batch)
         return
-    results = {}
-    for guard in ("off", "on"):
-        port = free_port()
-        child = subprocess.Popen([sys.executable, __file__, args.run_dir, "--serve-child", guard, "--port", str(port)], env=os.environ.copy())
-        try:
-            wait_ready(f"http://127.0.0.1:{port}", child)
-            results[guard] = bench(f"http://127.0.0.1:{port}", args.requests, args.concurrency, args.max_tokens, args.time_limit, args.stream)
-        finally:
-            child.terminate()
-            child.wait(30)
-        r = results[guard]
-        print(
-            f"guard {guard:3}: {r['requests']} requests in {r['seconds']:.1f}s  {r['requests_per_s']:.2f} req/s  "
-            f"p50 {r['p50_s'] * 1000:.0f} ms  p95 {r['p95_s'] * 1000:.0f} ms  {r['completion_tokens_per_s']:.1f} completion tok/s",
-            flush=True,
-        )
+    batch_sizes = {"unbatched": 1} if args.stream else {"unbatched": 1, "batched": args.max_batch}
+    results: dict[str, dict[str, dict]] = {}
+    for mode, max_batch in batch_sizes.items():
+        for guard in ("off", "on"):
+            r = results.setdefault(mode, {})[guard] = run_setting(args, guard, max_batch)
+            print(
+                f"{mode:9} guard {guard:3}: {r['requests']} requests in {r['seconds']:.1f}s ({r['abandoned']} abandoned)  {r['requests_per_s']:.2f} req/s  "
+                f"p50 {r['p50_s'] * 1000:.0f} ms  p95 {r['p95_s'] * 1000:.0f} ms  {r['completion_tokens_per_s']:.1f} completion tok/s",
+                flush=True,
+            )
     guard_cost(args.run_dir)
-    overhead = results["on"]["p50_s"] / results["off"]["p50_s"] - 1
-    print(f"guard overhead: p50 latency {overhead:+.0%}, throughput {results['on']['requests_per_s'] / results['off']['requests_per_s'] - 1:+.0%}")
+    for mode, by_guard in results.items():
+        on, off = by_guard["on"], by_guard["off"]
+        print(f"guard overhead ({mode}): p50 latency x{on['p50_s'] / off['p50_s']:.2f}, throughput x{on['requests_per_s'] / off['requests_per_s']:.2f} (guard on / off)")
+    if "batched" in results:
+        for guard in ("off", "on"):
+            batched, unbatched = results["batched"][guard], results["unbatched"][guard]
+            print(
+                f"batched vs unbatched (guard {guard}): throughput x{batched['requests_per_s'] / unbatched['requests_per_s']:.2f}, "
+                f"p50 latency x{batched['p50_s'] / unbatched['p50_s']:.2f}, tokens/s x{batched['completion_tokens_per_s'] / unbatched['completion_tokens_per_s']:.2f}"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
