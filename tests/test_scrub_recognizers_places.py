@@ -155,3 +155,20 @@ def test_us_phone_with_international_access_prefix() -> None:
     from scrubbers.recognizers import UsPhoneRecognizer
 
     assert matches(UsPhoneRecognizer(), "fax 001-668-040-8670x1711 now") == ["001-668-040-8670x1711"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Have you been to a Homero Portillo concert?", ["Homero Portillo"]),
+        ("a tribute to Vilmer Holmberg", ["Vilmer Holmberg"]),
+        ("Mary J. Rodriguez said", ["Mary J. Rodriguez"]),
+        ("The Thompson report", []),  # a function word is not a given name
+        ("Cautionary Tales and Walk Score", []),  # not listed surnames
+        ("homero portillo", []),  # lowercase is left to other cues
+    ],
+)
+def test_unknown_given_name_before_a_listed_surname(text: str, expected: list[str]) -> None:
+    from scrubbers.recognizers import SurnameRecognizer
+
+    assert matches(SurnameRecognizer(), text) == expected

@@ -22,6 +22,7 @@ from scrubbers.recognizers.place_phrase import PlacePhraseRecognizer
 from scrubbers.recognizers.policy import policy_recognizers
 from scrubbers.recognizers.postal_code import PostalCodeRecognizer
 from scrubbers.recognizers.street_address import StreetAddressRecognizer
+from scrubbers.recognizers.surname import SurnameRecognizer
 from scrubbers.recognizers.titled_name import TitledNameRecognizer
 from scrubbers.recognizers.us_phone import UsPhoneRecognizer
 from scrubbers.recognizers.us_ssn import DashedSsnRecognizer
@@ -47,6 +48,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
         PlacePhraseRecognizer(),
         PostalCodeRecognizer(),
         StreetAddressRecognizer(),
+        SurnameRecognizer(),
         TitledNameRecognizer(),
         UsPhoneRecognizer(),
         DashedSsnRecognizer(),
@@ -72,6 +74,7 @@ __all__ = [
     "PlacePhraseRecognizer",
     "PostalCodeRecognizer",
     "StreetAddressRecognizer",
+    "SurnameRecognizer",
     "TitledNameRecognizer",
     "UsPhoneRecognizer",
     "custom_recognizers",
