@@ -64,3 +64,15 @@ def test_stage_records_user_level_dp(tiny_model_dir: Path, tmp_path: Path) -> No
     assert output.summary["training"]["subjects"] == len({r.subject_id for r in RECORDS}) - len(
         {r.subject_id for r in RECORDS if r.id in json.loads((tmp_path / "run" / "train" / "split.json").read_text())["validation"]}
     )
+
+
+def test_train_command_offers_the_training_options() -> None:
+    from click.testing import CliRunner
+
+    from appliance.cli import main
+
+    result = CliRunner().invoke(main, ["train", "--help"])
+    assert result.exit_code == 0
+    for flag in ("--method [lora|full|prefix|ia3]", "--merge / --no-merge", "--privacy-unit [record|subject]", "--eval-every N",
+                 "--early-stopping-patience N", "--packing / --no-packing", "--load-in-4bit", "--tracking [none|tensorboard|mlflow]"):
+        assert flag in result.output, flag
