@@ -36,9 +36,14 @@ def scrub_workers(raw_bytes: int) -> int:
 ENGINES = ("local", "ray")
 
 
-def scrub_engine() -> str:
-    """Where the scrub map runs: APPLIANCE_SCRUB_ENGINE (`local` process pool, or `ray`); default local."""
-    engine = os.environ.get("APPLIANCE_SCRUB_ENGINE", "").strip().lower() or "local"
+def scrub_engine(config: Any = None) -> str:
+    """Where the scrub map runs: `local` (process pool) or `ray`.
+
+    APPLIANCE_SCRUB_ENGINE if set, else the run config's `scrub.engine` when the config has that
+    section, else local. Both engines give identical outputs, so the choice is not a stage param.
+    """
+    configured = getattr(getattr(config, "scrub", None), "engine", None)
+    engine = os.environ.get("APPLIANCE_SCRUB_ENGINE", "").strip().lower() or configured or "local"
     if engine not in ENGINES:
         raise ApplianceError(f"APPLIANCE_SCRUB_ENGINE={engine!r} is not an engine; use one of: {', '.join(ENGINES)}")
     return engine
@@ -161,7 +166,7 @@ def execute(ctx: StageContext) -> StageOutput:
                 mapping.update(dict.fromkeys(surrogate_pairs(original, outcome.findings, ctx.policy.entities, salt)))
             yield outcome
 
-    engine = scrub_engine()
+    engine = scrub_engine(ctx.config)
     # Both files appear (renamed into place) only when the whole corpus went through.
     with scrub_function(ctx.policy, salt, engine, raw_path.stat().st_size) as scrub, atomic_writer(records_path) as records_out, atomic_writer(findings_path) as findings_out:
         kept = write_outcomes(remembered(scrub(_remember(raw, originals))), records_out, findings_out, tally)
