@@ -186,3 +186,21 @@ def test_zip_bombs_are_refused_within_the_ratio_and_size_bounds(tmp_path: Path) 
     assert "ingest.archive_max_bytes" in outcome_of(result, "huge.zip").reason
     assert outcome_of(result, "nested.zip!inner.zip").reason.startswith("archive inside an archive is not expanded")
     assert "archive_max_members" in outcome_of(result, "many.zip").reason
+
+
+@settings(max_examples=15, derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kinds=st.lists(st.sampled_from(samples.SAMPLE_KINDS), min_size=1, max_size=6), task=st.sampled_from(["instruction", "completion", "classification"]))
+def test_every_task_accounts_for_every_file_and_keeps_only_its_shape(tmp_path: Path, kinds: list[str], task: str) -> None:
+    rng = random.Random(len(kinds))
+    folder = fresh(tmp_path)
+    folder.mkdir(parents=True)
+    for i, kind in enumerate(kinds):
+        (folder / f"f{i}.{kind}").write_bytes(samples._sample_file(kind, rng))
+    result = ingest_files(discover([folder]), CONFIG, ("gender",), task=task)
+    counts = result.counts()
+    assert counts["files_in"] == sum(counts[k] for k in ("files_with_records", "files_duplicate", "files_filtered", "files_quarantined"))
+    if task == "classification":
+        assert all(r.label and r.messages is None for r in result.records)
+        assert all(o.reason.startswith("classification needs") for o in result.outcomes if o.status == "filtered" and not o.path.endswith((".csv", ".json", ".jsonl")))
+    if task == "completion":
+        assert all(r.messages is None and r.text for r in result.records)
