@@ -78,7 +78,8 @@ def _nvidia_smi(fields: str) -> list[list[str]]:
     if shutil.which("nvidia-smi") is None:
         return []
     try:
-        out = subprocess.run(["nvidia-smi", f"--query-gpu={fields}", "--format=csv,noheader,nounits"], capture_output=True, text=True, timeout=NVIDIA_SMI_TIMEOUT_S, check=True).stdout
+        command = ["nvidia-smi", f"--query-gpu={fields}", "--format=csv,noheader,nounits"]
+        out = subprocess.run(command, capture_output=True, text=True, timeout=NVIDIA_SMI_TIMEOUT_S, check=True).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     return [[cell.strip() for cell in line.split(",")] for line in out.strip().splitlines() if line.strip()]
@@ -141,7 +142,8 @@ def assumed_power(device: str, threads: int | None) -> dict[str, Any]:
             return {"watts": limits[0]["power_limit_w"], "basis": f"board power limit of {limits[0]['name']} (nvidia-smi), at full load"}
         return {"watts": ASSUMED_GPU_WATTS, "basis": f"assumed {ASSUMED_GPU_WATTS:.0f} W GPU board (power limit not readable)"}
     count = threads or 1
-    return {"watts": ASSUMED_WATTS_PER_CPU_THREAD * count, "basis": f"assumed {ASSUMED_WATTS_PER_CPU_THREAD:.0f} W per CPU thread x {count} threads (no RAPL counter readable)"}
+    basis = f"assumed {ASSUMED_WATTS_PER_CPU_THREAD:.0f} W per CPU thread x {count} threads (no RAPL counter readable)"
+    return {"watts": ASSUMED_WATTS_PER_CPU_THREAD * count, "basis": basis}
 
 
 def compute_used(stages: dict[str, Any], training_curve: list[dict[str, Any]], *, power: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -159,13 +161,14 @@ def compute_used(stages: dict[str, Any], training_curve: list[dict[str, Any]], *
     for name, seconds in stage_seconds(stages).items():
         energy = summaries[name].get("energy") or {}
         if energy.get("method") == "measured" and energy.get("joules") is not None:
-            rows.append({"stage": name, "seconds": seconds, "joules": energy["joules"], "energy_method": "measured", "energy_sources": energy.get("sources", [])})
+            rows.append({"stage": name, "seconds": seconds, "joules": energy["joules"], "energy_method": "measured", "energy_sources": list(energy.get("sources", []))})
         else:
             rows.append({"stage": name, "seconds": seconds, "joules": round(power["watts"] * seconds, 3), "energy_method": "estimated", "energy_sources": []})
     tokens = sum(int(point.get("tokens") or 0) for point in training_curve)
     flops = None
     if train.get("total_parameters") and tokens:
-        flops = training_flops(total_parameters=train["total_parameters"], trainable_parameters=train.get("trainable_parameters") or 0, tokens=tokens, method=str((train.get("hyperparameters") or {}).get("method") or train.get("method") or "lora"))
+        method = str((train.get("hyperparameters") or {}).get("method") or train.get("method") or "lora")
+        flops = training_flops(total_parameters=train["total_parameters"], trainable_parameters=train.get("trainable_parameters") or 0, tokens=tokens, method=method)
     total_joules = sum(row["joules"] for row in rows)
     return {
         "device": device,

@@ -67,21 +67,26 @@ def _compared(key: str, generated: str | None = None) -> Callable[[Summaries], f
     return read
 
 
+LABELLED = "evaluate: adapter on held-out labelled records"
 COMPARED = "compare: the adapter on held-out prompts"
 COMPARED_OR_SAMPLED = "compare: the adapter on held-out prompts; else evaluate's generation sample"
 METRICS: dict[str, Metric] = {
     metric.name: metric
     for metric in (
-        Metric("accuracy", True, "evaluate: adapter on held-out labelled records", "share of held-out labelled records whose predicted label is the gold label", _evaluated("accuracy")),
-        Metric("macro_f1", True, "evaluate: adapter on held-out labelled records", "unweighted mean over labels of each label's F1", _evaluated("macro_f1")),
+        Metric("accuracy", True, LABELLED, "share of held-out labelled records whose predicted label is the gold label", _evaluated("accuracy")),
+        Metric("macro_f1", True, LABELLED, "unweighted mean over labels of each label's F1", _evaluated("macro_f1")),
         Metric("heldout_loss", False, "evaluate: adapter on held-out records", "mean cross-entropy per scored token (nats)", _evaluated("loss")),
         Metric("perplexity", False, "evaluate: adapter on held-out records", "exp(held-out loss)", _evaluated("perplexity")),
         Metric("exact_match", True, COMPARED, "share of answers equal to the reference after normalisation", _compared("exact_match")),
         Metric("token_f1", True, COMPARED, "mean token-overlap F1 between answer and reference", _compared("token_f1")),
         Metric("rouge_l", True, COMPARED, "mean ROUGE-L F-measure between answer and reference", _compared("rouge_l")),
-        Metric("hallucination_rate", False, COMPARED, "unsupported-content rate: entities, numbers and dates in answers found in neither prompt, context nor reference", _compared("unsupported_rate")),
+        Metric(
+            "hallucination_rate", False, COMPARED,
+            "unsupported-content rate: entities, numbers and dates in answers found in neither prompt, context nor reference",
+            _compared("unsupported_rate"),
+        ),
         Metric("refusal_rate", False, COMPARED, "share of answers that refuse or say they do not know", _compared("refusal_rate")),
-        Metric("pii_emitted", False, COMPARED_OR_SAMPLED, "PII findings the scrubber detects in generated answers (count)", _compared("pii_emitted", "pii_emitted")),
+        Metric("pii_emitted", False, COMPARED_OR_SAMPLED, "PII findings the detector flags in generated answers (count)", _compared("pii_emitted", "pii_emitted")),
         Metric("p50_latency_s", False, COMPARED_OR_SAMPLED, "median seconds to generate one answer", _compared("latency_p50_s", "latency_p50_s")),
         Metric("p95_latency_s", False, COMPARED_OR_SAMPLED, "95th-percentile seconds to generate one answer", _compared("latency_p95_s", "latency_p95_s")),
         Metric("tokens_per_s", True, COMPARED_OR_SAMPLED, "generated tokens per second", _compared("tokens_per_s", "tokens_per_s")),
