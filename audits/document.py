@@ -206,7 +206,7 @@ def generation_blocks(generation: dict[str, Any] | None) -> list[Block]:
         ("Latency per answer, median / p95 (s)", f"{fmt(generation.get('latency_p50_s'))} / {fmt(generation.get('latency_p95_s'))}"),
         ("Generated tokens per second", fmt(generation.get("tokens_per_s"), 1)),
     )
-    return [Heading("Generation sample"), Table(("Adapter answers, scrubbed", "Value"), rows, f"Greedy answers of at most {fmt(generation.get('max_new_tokens'))} new tokens to held-out prompts, run through the policy's PII detector. Only types and counts are recorded, never the text.", widths=(2, 2))]
+    return [Heading("Generation sample"), Table(("Adapter answers, scrubbed", "Value"), rows, f"Greedy answers of at most {fmt(generation.get('max_new_tokens'))} new tokens to held-out prompts, run through the policy's PII detector. Only types and counts are recorded, never the text. Percentiles are nearest-rank: over a few answers the p95 is the slowest one.", widths=(2, 2))]
 
 
 # The compare stage's metrics in the order a reviewer reads them: task quality, hallucination, safety, cost.
