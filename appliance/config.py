@@ -46,6 +46,12 @@ class IngestConfig(Strict):
     archive_max_members: int = Field(default=100_000, ge=1)
 
 
+class ScrubConfig(Strict):
+    # local: a process pool on this machine; ray: Ray Data over JSONL shards (pip install '.[ray]').
+    # Both give byte-identical output. APPLIANCE_SCRUB_ENGINE or `appliance scrub --engine` override it.
+    engine: Literal["local", "ray"] = "local"
+
+
 class TrainConfig(Strict):
     base_model: str = "smollm2-135m-instruct"
     max_steps: int = Field(default=40, ge=1)
@@ -135,6 +141,7 @@ class RunConfig(Strict):
     task: Literal["instruction", "completion", "classification"] = "instruction"
     objectives: Objectives = Objectives()
     ingest: IngestConfig = IngestConfig()
+    scrub: ScrubConfig = ScrubConfig()
     train: TrainConfig = TrainConfig()
     evaluate: EvaluateConfig = EvaluateConfig()
     audit: AuditConfig = AuditConfig()
