@@ -26,9 +26,9 @@ import time
 from pathlib import Path
 
 # Documented in appliance/ingest/core.py: the exact-dup set (~100 B) and near-duplicate index (~0.7 KB)
-# per kept record, plus the not-yet-frozen LSH bucket dict (up to ~60 MB).
-INDEX_BYTES_PER_RECORD = 800
-INDEX_CONSTANT_MB = 60
+# per kept record, plus the not-yet-frozen LSH bucket dict (~15 MB) and a transient while frozen runs merge.
+INDEX_BYTES_PER_RECORD = 1000
+INDEX_CONSTANT_MB = 15
 WORKING_SET_MB = 256  # streaming buffers, one chunk of pooled results per worker in flight, allocator slack
 
 FIRST = ["Ana", "Bram", "Chen", "Dara", "Elif", "Femi", "Goran", "Hana", "Ivo", "Jun", "Kira", "Lars"]

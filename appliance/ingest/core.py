@@ -7,12 +7,12 @@ number of workers.
 Memory: records stream from the readers through the checks into a sink (appliance.ingest.sink);
 none is held here. What is kept grows with the records kept, not with their size:
 - the exact-duplicate keys: a 32-byte digest in a set, ~100 bytes a kept record;
-- the near-duplicate index (appliance.ingest.neardup): a 512-byte MinHash row (the matrix doubles
-  as it grows, so up to 2x that while growing) and 16 band entries of 12 bytes once frozen, ~0.7 KB
-  a kept record, plus up to ~60 MB for the not-yet-frozen band dict (FREEZE_AT records);
+- the near-duplicate index (appliance.ingest.neardup): a 512-byte MinHash row in fixed blocks and
+  16 band entries of 12 bytes once frozen, ~0.7 KB a kept record, plus up to ~15 MB for the
+  not-yet-frozen band dict (FREEZE_AT records) and, while frozen runs merge, a transient ~3x their size;
 - per input file, its outcome (~300 bytes) for the inventory.
-Measured: 42,000 unique records from a 42 MB text file raise peak RSS by ~9 MB with near-duplicates
-off and ~105 MB with them on; a 256 MB file of repeated paragraphs by ~3 MB.
+Measured (scripts/soak.py and tests/test_ingest_scale.py): 42,000 unique records from a 42 MB text
+file raise peak RSS by ~9 MB with near-duplicates off; a 256 MB file of repeated paragraphs by ~3 MB.
 Files below stream_above_bytes are read whole by a worker: each in-flight file costs up to ~8x its
 size in Python objects, and the pool keeps at most 2 chunks (<= 8 MB of input each) per worker ahead.
 """

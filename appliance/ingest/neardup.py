@@ -12,7 +12,9 @@ import numpy as np
 
 from appliance.ingest.quality import BANDS, PERMUTATIONS, ROWS
 
-FREEZE_AT = 1 << 15
+FREEZE_AT = 1 << 13  # ~16 bucket entries a record at ~100 bytes each in the dict: ~13 MB before a freeze
+# Signatures live in fixed blocks: growing never copies them (a doubling array briefly holds 3x).
+BLOCK_ROWS = 4096
 MAX_RUNS = 8  # frozen arrays searched per query before they are merged into one
 
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93], dtype=np.uint64)
@@ -35,7 +37,7 @@ class NearDuplicateIndex:
 
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
-        self._matrix = np.zeros((1024, PERMUTATIONS), dtype=np.uint32)
+        self._blocks: list[np.ndarray] = []  # BLOCK_ROWS signatures each, 512 bytes a signature
         self._labels: list[str] = []
         self._salts: dict[str, int] = {}
         self._recent: dict[int, int | list[int]] = {}
@@ -66,15 +68,20 @@ class NearDuplicateIndex:
         same_label = sorted(i for i in candidates if self._labels[i] == label)
         if not same_label:
             return False
-        return bool(((self._matrix[same_label] == vector).mean(axis=1) >= self.threshold).any())
+        rows = np.stack([self._row(i) for i in same_label])
+        return bool(((rows == vector).mean(axis=1) >= self.threshold).any())
+
+    def _row(self, index: int) -> np.ndarray:
+        return self._blocks[index // BLOCK_ROWS][index % BLOCK_ROWS]
 
     def add(self, signature: bytes, label: str) -> None:
         index = len(self._labels)
-        if index == len(self._matrix):
-            self._matrix = np.concatenate([self._matrix, np.zeros_like(self._matrix)])
-        self._matrix[index] = np.frombuffer(signature, dtype=np.uint32)
+        if index == len(self._blocks) * BLOCK_ROWS:
+            self._blocks.append(np.zeros((BLOCK_ROWS, PERMUTATIONS), dtype=np.uint32))
+        row = self._row(index)
+        row[:] = np.frombuffer(signature, dtype=np.uint32)
         self._labels.append(label)
-        for key in self._keys(self._matrix[index], label).tolist():
+        for key in self._keys(row, label).tolist():
             found = self._recent.setdefault(key, index)
             if found != index:
                 if isinstance(found, int):
@@ -100,7 +107,7 @@ class NearDuplicateIndex:
         """Forget every entry from `length` on (a file that failed half-way is rolled back)."""
         while len(self._labels) > max(length, self._frozen):
             index = len(self._labels) - 1
-            for key in self._keys(self._matrix[index], self._labels.pop()).tolist():
+            for key in self._keys(self._row(index), self._labels.pop()).tolist():
                 found = self._recent[key]
                 if isinstance(found, int):
                     del self._recent[key]
@@ -113,3 +120,4 @@ class NearDuplicateIndex:
             del self._labels[length:]
             self._runs = [(k[i < length], i[i < length]) for k, i in self._runs]
             self._frozen = length
+        del self._blocks[-(-len(self._labels) // BLOCK_ROWS) :]
