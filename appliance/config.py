@@ -119,6 +119,8 @@ class AuditConfig(Strict):
 
 class EvaluateConfig(Strict):
     max_records: int = Field(default=200, ge=1)
+    # Instruction task: held-out prompts the adapter answers, scanned for emitted PII (counts only); 0: off.
+    generation_records: int = Field(default=8, ge=0, le=200)
     # The compare stage: the same held-out prompts answered by each method (empty: the stage records "not configured").
     compare: tuple[Literal["prompt", "retrieval", "adapter", "adapter+retrieval"], ...] = ()
     compare_records: int = Field(default=16, ge=1, le=1000)

@@ -118,19 +118,19 @@ def test_generation_sample_answers_held_out_prompts_with_a_real_model(tmp_path: 
     """The evaluate stage's sample end to end: chat template, greedy generation, the policy's detector; counts only."""
     from appliance.pipeline import open_context
     from appliance.records import Message, Record, Source
-    from appliance.stages.evaluate import GENERATION_SAMPLE_RECORDS, _generation_sample
+    from appliance.stages.evaluate import _generation_sample
     from appliance.train.lm import load_causal_lm, load_tokenizer
 
-    ctx = open_context(tmp_path / "run", policy="default", overrides={"evaluate": {"max_new_tokens": 6}}, echo=lambda _: None)
+    ctx = open_context(tmp_path / "run", policy="default", overrides={"evaluate": {"max_new_tokens": 6, "generation_records": 5}}, echo=lambda _: None)
     chat = (Message("user", "How do I raise my card limit?"), Message("assistant", "Open Cards, then Limits."))
     source = Source(path="chats.jsonl", sha256="0" * 64, location="line 1")
-    held_out = [Record(id=f"r{i}", kind="chat", source=source, messages=chat) for i in range(GENERATION_SAMPLE_RECORDS + 2)]
+    held_out = [Record(id=f"r{i}", kind="chat", source=source, messages=chat) for i in range(5 + 2)]
     held_out.append(Record(id="doc", kind="document", source=source, text="A document without a question."))
     model, tokenizer = load_causal_lm(tiny_model_dir).eval(), load_tokenizer(tiny_model_dir)
     summary = _generation_sample(ctx, model, tokenizer, held_out)
     assert summary is not None
     assert set(summary) == {"records", "max_new_tokens", "pii_emitted", "answers_with_pii", "pii_by_type", "latency_p50_s", "latency_p95_s", "tokens_per_s"}
-    assert (summary["records"], summary["max_new_tokens"]) == (GENERATION_SAMPLE_RECORDS, 6)
+    assert (summary["records"], summary["max_new_tokens"]) == (5, 6)
     assert summary["pii_emitted"] == sum(summary["pii_by_type"].values()) and summary["answers_with_pii"] <= summary["records"]
     assert 0 < summary["latency_p50_s"] <= summary["latency_p95_s"] and summary["tokens_per_s"] > 0
     assert _generation_sample(ctx, model, tokenizer, held_out[-1:]) is None, "no conversation: no sample"

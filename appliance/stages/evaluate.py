@@ -23,7 +23,6 @@ PRIVACY_AUDIT = "privacy_audit.json"
 COUNTERFACTUAL = "counterfactual.json"
 # Held-out prompts answered in the generation sample: enough to catch an adapter that emits PII,
 # few enough to keep evaluate quick on a CPU (the compare stage answers more, per method).
-GENERATION_SAMPLE_RECORDS = 8
 
 
 def input_entries(ctx: StageContext) -> list[FileEntry]:
@@ -103,7 +102,7 @@ def _evaluate(ctx: StageContext) -> StageOutput:
     write_json(privacy_path, privacy)
     outputs.append(privacy_path)
     summary: dict[str, Any] = {"metrics": metrics, "fairness_model": fairness, "privacy_audit": privacy}
-    generation = _generation_sample(ctx, model, tokenizer, held_out) if ctx.config.task == "instruction" else None
+    generation = _generation_sample(ctx, model, tokenizer, held_out) if ctx.config.task == "instruction" and ctx.config.evaluate.generation_records else None
     if generation:
         generation_path = folder / "generation.json"
         write_json(generation_path, generation)
@@ -137,7 +136,7 @@ def _generation_sample(ctx: StageContext, model, tokenizer, held_out: list[Recor
     from appliance.baselines.prompting import qa_items
     from scrubbers.engine import Scrubber
 
-    items = qa_items([record for record in held_out if record.messages])[:GENERATION_SAMPLE_RECORDS]
+    items = qa_items([record for record in held_out if record.messages])[: ctx.config.evaluate.generation_records]
     if not items:
         return None
     max_new_tokens = ctx.config.evaluate.max_new_tokens
