@@ -91,3 +91,35 @@ def test_classification_refuses_records_without_a_label(tiny_model_dir: Path, tm
         train_lora(tiny_model_dir, [*labelled, chat(0)], config, tmp_path / "adapter", task="classification")
     result = train_lora(tiny_model_dir, labelled, config, tmp_path / "adapter", task="classification")
     assert result.details["task"] == "classification" and result.steps == 1
+
+
+def test_resume_keeps_the_early_stopping_state_and_best_weights(tiny_model_dir: Path, tmp_path: Path) -> None:
+    records = [chat(i) for i in range(24)]
+    config = TrainConfig(
+        max_steps=10, batch_size=4, learning_rate=3.0, warmup_steps=0, max_seq_len=48, checkpoint_every=4,
+        eval_every=1, early_stopping_patience=50,
+    )
+    whole = train_lora(tiny_model_dir, records[:16], config, tmp_path / "whole", validation=records[16:], checkpoint_dir=tmp_path / "ck-whole")
+
+    class Interrupted(Exception):
+        pass
+
+    def stop_at_9(event: dict) -> None:
+        if event["step"] == 9:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        train_lora(tiny_model_dir, records[:16], config, tmp_path / "adapter", validation=records[16:], on_step=stop_at_9, checkpoint_dir=tmp_path / "ck")
+    resumed = train_lora(
+        tiny_model_dir, records[:16], config.model_copy(update={"resume": True}), tmp_path / "adapter",
+        validation=records[16:], checkpoint_dir=tmp_path / "ck",
+    )
+    assert resumed.resumed_from == 8
+    assert whole.details["kept_weights_of_step"] <= 8  # so the best weights had to come back from the checkpoint
+    assert [e["val_loss"] for e in resumed.history] == pytest.approx([e["val_loss"] for e in whole.history], rel=1e-4)
+    assert resumed.details["kept_weights_of_step"] == whole.details["kept_weights_of_step"]
+    # The kept (best) weights are the same as the uninterrupted run's, even when the best step came before the checkpoint.
+    from safetensors.torch import load_file
+
+    kept, expected = load_file(resumed.adapter_dir / "adapter_model.safetensors"), load_file(whole.adapter_dir / "adapter_model.safetensors")
+    assert kept.keys() == expected.keys() and all(torch.allclose(kept[k], expected[k], atol=1e-5) for k in kept)
