@@ -121,11 +121,9 @@ def test_given_names_from_census_list(text: str, expected: list[str]) -> None:
         ("\"It is moving,\" says Lugo.", ["Lugo"]),
         ("everyone calls me Tilly", ["Tilly"]),
         ("What's your last name? Boyle", ["Boyle"]),
-        ("Zuzana: \"Who are you?\"\nÉva: What a wife.", ["Zuzana", "Éva"]),
         ("Please call me when you're here.", []),
         ("Dear Mr Smith", []),  # the title is TitledNameRecognizer's
         ("The company said Tuesday", []),
-        ("Date: 2015-12-22\nDirected By: Lukas", []),  # field labels are not speakers
         ("Date: 2003-08-28\nName: Sieda Batukayev\nPhone: 555", ["Sieda Batukayev"]),
         ("PATIENT NAME: JOHN Q PUBLIC", ["JOHN Q PUBLIC"]),
         ("File name: report", []),
@@ -172,3 +170,42 @@ def test_unknown_given_name_before_a_listed_surname(text: str, expected: list[st
     from scrubbers.recognizers import SurnameRecognizer
 
     assert matches(SurnameRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("drops you off at 8116 56 rue La Boétie St.", ["8116 56 rue La Boétie St."]),
+        ("send to 420 Gairbekov Rapids\nApt. 5", ["420 Gairbekov Rapids"]),  # the unit line is AddressUnitRecognizer's
+        ("at 12 Oak Creek Rd", ["12 Oak Creek Rd"]),
+        ("2010 Oak Valley Road", ["2010 Oak Valley Road"]),
+        ("in 2010 Silicon Valley grew", []),  # a year
+        ("fill the 3 Required Fields", []),  # suffixes that are common nouns are not listed
+        ("a 5 Minute Walk away", []),
+    ],
+)
+def test_street_suffixes_and_international_names(text: str, expected: list[str]) -> None:
+    from scrubbers.recognizers import StreetAddressRecognizer
+
+    assert matches(StreetAddressRecognizer(), text) == expected
+
+
+def test_a_role_word_before_a_name_is_not_its_given_name() -> None:
+    from scrubbers.recognizers import SurnameRecognizer
+
+    assert matches(SurnameRecognizer(), "Customer Maria Lopez called") == ["Maria Lopez"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Zuzana: \"Who are you?\"\nÉva: I'm her daughter.", ["Zuzana"]),  # a quoted turn
+        ("Marcus Webb: hello\nJenny: hi\nMarcus Webb: bye\nJenny: ok", ["Marcus Webb", "Jenny", "Marcus Webb", "Jenny"]),
+        ("Project Bluebird: Maria met Dr. Alvarez.", []),  # one unquoted label is a field
+        ("Date: 2015-12-22\nDate: 2016-01-01\nDirected By: Lukas", []),  # field labels never count
+    ],
+)
+def test_speaker_labels(text: str, expected: list[str]) -> None:
+    from scrubbers.recognizers import SpeakerLabelRecognizer
+
+    assert matches(SpeakerLabelRecognizer(), text) == expected

@@ -21,6 +21,7 @@ from scrubbers.recognizers.place_name import PlaceNameRecognizer
 from scrubbers.recognizers.place_phrase import PlacePhraseRecognizer
 from scrubbers.recognizers.policy import policy_recognizers
 from scrubbers.recognizers.postal_code import PostalCodeRecognizer
+from scrubbers.recognizers.speaker_label import SpeakerLabelRecognizer
 from scrubbers.recognizers.street_address import StreetAddressRecognizer
 from scrubbers.recognizers.surname import SurnameRecognizer
 from scrubbers.recognizers.titled_name import TitledNameRecognizer
@@ -47,6 +48,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
         PlaceNameRecognizer(),
         PlacePhraseRecognizer(),
         PostalCodeRecognizer(),
+        SpeakerLabelRecognizer(),
         StreetAddressRecognizer(),
         SurnameRecognizer(),
         TitledNameRecognizer(),
@@ -73,6 +75,7 @@ __all__ = [
     "PlaceNameRecognizer",
     "PlacePhraseRecognizer",
     "PostalCodeRecognizer",
+    "SpeakerLabelRecognizer",
     "StreetAddressRecognizer",
     "SurnameRecognizer",
     "TitledNameRecognizer",

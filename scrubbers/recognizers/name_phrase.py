@@ -47,7 +47,7 @@ NOT_NAMED = (
     r"April|May|June|July|August|September|October|November|December|There|Again|Back|Please|Yes|No|Okay|OK)\b)"
 )
 NAMED = rf"{NAMING}{NOT_NAMED}{CAPITALISED}(?:[ \t]+{NOT_NAMED}{CAPITALISED}){{0,2}}\b"
-# Transcript speaker labels at the start of a line: "Zuzana: \"Who are you?\"", "Éva: What a wife."
+# Words that start a line before a colon as field labels, not speaker names (see speaker_label).
 FIELD_LABELS = (
     r"(?!(?:Date|Time|Name|Address|Phone|Email|E-mail|Subject|From|To|Cc|Bcc|Sent|Note|Notes|Agent|Caller|Customer|"
     r"Speaker|Patient|Doctor|Nurse|Q|A|Re|Fax|Tel|Mobile|Summary|Plan|Assessment|Diagnosis|History|Question|Answer|"
@@ -60,7 +60,6 @@ FIELD_LABELS = (
     r"Directed|Written|Produced|Posted|Created|Updated|Edited|Reviewed|Approved|Signed|Prepared|Submitted|Mission|"
     r"Vision|Purpose|Scope|Background|Overview|Conclusion|Introduction|Disclaimer|Notice|Important|Caution)\b)"
 )
-SPEAKER = rf"^[ \t>]*{FIELD_LABELS}\p{{Lu}}\p{{Ll}}+(?:[ \t]+\p{{Lu}}\p{{Ll}}+)?(?=[ \t]*:[ \t]*[\"“'\p{{L}}])"
 
 # The display name of an address: "Emily Gallagher <emily.g@example.com>".
 DISPLAY_NAME = r"\p{Lu}[\p{L}'’.-]*(?:[ \t]+\p{Lu}[\p{L}'’.-]*){0,2}(?=[ \t]*<[^<>\s@]+@)"
@@ -81,7 +80,7 @@ CAPS_NAME = rf"\b(?:{GIVEN_NAMES})(?:\s+\p{{Lu}}\.?)?\s+\p{{Lu}}{{2,}}(?:['’-]
 
 
 class NamePhraseRecognizer(PatternRecognizer):
-    """"my name is <any case>", "this is <Capitalised>", "called <Capitalised>", speaker labels, mail display names, "GIVEN SURNAME" in capitals."""
+    """"my name is <any case>", "Name: <any case>", "this is <Capitalised>", "called <Capitalised>", mail display names, "GIVEN SURNAME" in capitals."""
 
     PATTERNS = [
         Pattern("introduced name", INTRODUCED_NAME, 0.7),
@@ -90,7 +89,6 @@ class NamePhraseRecognizer(PatternRecognizer):
         Pattern("mail display name", DISPLAY_NAME, 0.8),
         Pattern("all caps name", CAPS_NAME, 0.6),
         Pattern("name after naming or speech verb", NAMED, 0.55),
-        Pattern("speaker label", SPEAKER, 0.5),
     ]
 
     def __init__(self) -> None:

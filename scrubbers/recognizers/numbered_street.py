@@ -18,8 +18,9 @@ from presidio_analyzer import Pattern, PatternRecognizer
 NAME_WORD = r"(?:\p{Lu}[\p{L}\p{M}'’.-]*(?<![.'’-])|\p{Ll}[\p{L}\p{M}]{0,4}\.?)"
 FIRST_WORD = r"\p{Lu}[\p{L}\p{M}'’.-]*(?<![.'’-])"
 HOUSE_NUMBER = r"\d{1,5}[A-Za-z]?\b\.?"
-# A year is not a house number ("in 2019 Windows 10").
-LEADING_NUMBER = r"(?<![\w.,/:-])(?!(?:19|20)\d\d\b)\d{1,6}[A-Za-z]?(?:[ \t]+\d{1,5})?"
+# A year is not a house number ("in 2019 Windows 10"), but "2046 Bramstrup 21" is an address.
+NOT_A_YEAR = r"(?!(?<=\b(?i:in|since|by|of|from|until|till|during|year|before|after|around|circa)[ \t]+)(?:19|20)\d\d\b)"
+LEADING_NUMBER = rf"(?<![\w.,/:-]){NOT_A_YEAR}\d{{1,6}}[A-Za-z]?(?:[ \t]+\d{{1,5}})?"
 ADDRESS_END = r"(?=[ \t]*(?:,|;|\n|\r|$|(?i:apt|apartment|suite|ste|unit|flat|floor|fl)\b\.?))"
 NAME = rf"{FIRST_WORD}(?:[ \t]+{NAME_WORD}){{0,3}}"
 

@@ -16,6 +16,8 @@ import regex
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from scrubbers.recognizers.given_name import given_names
+
 SURNAMES_FILE = Path(__file__).resolve().parent.parent / "data" / "census_surnames.txt"
 SCORE = 0.5
 # "Given [M.] Surname" with capitals where names have them; the surname is looked up.
@@ -30,7 +32,10 @@ NOT_GIVEN = frozenset(
     january february march april may june july august september october november december
     mr mrs ms mx dr prof sir madam st saint mount fort port lake new old north south east west upper lower
     great little big san santa los las el la le de van von der den du des
-    attn re fw fwd cc per via ask call tell see meet contact please email""".split()
+    attn re fw fwd cc per via ask call tell see meet contact please email
+    customer patient client applicant borrower guarantor member employee cardholder policyholder tenant
+    beneficiary claimant caller insured doctor nurse agent officer manager director professor captain
+    judge coach uncle aunt cousin brother sister mother father son daughter grandma grandpa""".split()
 )
 
 
@@ -42,10 +47,12 @@ def surnames() -> frozenset[str]:
 
 def find_full_names(text: str) -> list[tuple[int, int]]:
     """(start, end) of "Given Surname" pairs whose surname is listed."""
-    listed = surnames()
+    listed, given = surnames(), given_names()
     found = []
     for match in CANDIDATE.finditer(text, overlapped=True):
-        if match.group("surname").casefold() in listed and match.group("given").casefold() not in NOT_GIVEN:
+        first, last = match.group("given"), match.group("surname")
+        # "Customer Maria": a listed given name in second place after an unlisted word starts the name.
+        if last.casefold() in listed and first.casefold() not in NOT_GIVEN and (last not in given or first in given):
             found.append(match.span())
     return found
 

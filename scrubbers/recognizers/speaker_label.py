@@ -1,0 +1,49 @@
+"""PERSON: transcript speaker names, from the labels that start the turns ("Zuzana: ...", "Marcus Webb: ...").
+
+A capitalised word before a colon at the start of a line is a speaker only in a
+transcript; in a form it is a field ("Project: ...", "Status: ..."). A label counts as a
+speaker when it starts at least two lines, or when its line goes on with a quotation;
+field words (Date, Subject, Agent, ...) never do. Every turn the speaker starts is found.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import regex
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from scrubbers.recognizers.name_phrase import FIELD_LABELS
+
+SCORE = 0.5
+LABEL = regex.compile(
+    rf"^[ \t>]*(?P<name>{FIELD_LABELS}\p{{Lu}}\p{{Ll}}+(?:[ \t]+{FIELD_LABELS}\p{{Lu}}\p{{Ll}}+)?)[ \t]*:(?P<quoted>[ \t]*[\"“])?",
+    regex.MULTILINE,
+)
+
+
+def find_speakers(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every speaker label that recurs or opens a quotation."""
+    turns: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    quoted: set[str] = set()
+    for match in LABEL.finditer(text):
+        turns[match.group("name")].append(match.span("name"))
+        if match.group("quoted"):
+            quoted.add(match.group("name"))
+    return sorted(span for name, spans in turns.items() if len(spans) >= 2 or name in quoted for span in spans)
+
+
+class SpeakerLabelRecognizer(EntityRecognizer):
+    """Labels that start two or more lines, or a quoted line, before a colon."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], name="SpeakerLabelRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if "PERSON" not in entities:
+            return []
+        return [RecognizerResult("PERSON", start, end, SCORE) for start, end in find_speakers(text)]
