@@ -27,12 +27,15 @@ class ScrubOutcome:
     `dropped_reason` names the entity types). `findings` locate what was found in the
     ORIGINAL record's fields (Finding.field: "text", "messages[i]" or "metadata[key]").
     `record_id` is the input record's id, so a dropped record can still be accounted for.
+    `residual` holds the leak re-scan of the redacted record, (field, finding) pairs, when the
+    scrub ran with the re-scan (scrubbers.parallel's `rescan`); None when it did not.
     """
 
     record: Record | None
     findings: list[Finding]
     dropped_reason: str | None = None
     record_id: str = ""
+    residual: tuple[tuple[str, Finding], ...] | None = None
 
 
 class Scrubber:

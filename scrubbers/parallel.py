@@ -8,6 +8,7 @@ batches are in flight, so memory stays bounded however long the input stream is.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -18,14 +19,17 @@ from appliance.records import Finding, Record
 from policies.schema import Policy
 
 _scrubber: Any = None  # the worker process's Scrubber
+_rescanner: Any = None  # and its ResidualScanner, when the leak re-scan runs in the workers
 
 
-def _start_worker(policy: Policy, salt: bytes, batch_size: int) -> None:
-    global _scrubber
+def _start_worker(policy: Policy, salt: bytes, batch_size: int, rescan: bool = False) -> None:
+    global _scrubber, _rescanner
     import appliance  # noqa: F401  (offline switches in the child too)
     from scrubbers.engine import Scrubber
+    from scrubbers.residual import ResidualScanner
 
     _scrubber = Scrubber(policy, salt=salt, batch_size=batch_size)
+    _rescanner = ResidualScanner(policy, batch_size=batch_size) if rescan else None
 
 
 def _detect_batch(texts: list[str]) -> list[list[Finding]]:
@@ -33,7 +37,20 @@ def _detect_batch(texts: list[str]) -> list[list[Finding]]:
 
 
 def _scrub_batch(records: list[Record]) -> list[Any]:
-    return list(_scrubber.scrub(records))
+    return scrub_and_rescan(_scrubber, _rescanner, records)
+
+
+def scrub_and_rescan(scrubber: Any, rescanner: Any, records: list[Record]) -> list[Any]:
+    """Outcomes for `records`; with a rescanner, each kept record's leak re-scan rides along.
+
+    Re-scanning where the record was just scrubbed spreads the second spaCy pass over the
+    workers too, instead of leaving it to one process after the pool.
+    """
+    outcomes = list(scrubber.scrub(records))
+    if rescanner is None:
+        return outcomes
+    leaks = iter(rescanner.leaks([outcome.record for outcome in outcomes if outcome.record is not None]))
+    return [dataclasses.replace(outcome, residual=tuple(next(leaks))) if outcome.record is not None else outcome for outcome in outcomes]
 
 
 def _ordered(pool: ProcessPoolExecutor | None, function: Callable[[list[Any]], list[Any]], items: Iterable[Any], batch_size: int, in_flight: int) -> Iterator[Any]:
@@ -52,16 +69,16 @@ def _ordered(pool: ProcessPoolExecutor | None, function: Callable[[list[Any]], l
 
 
 @contextlib.contextmanager
-def _pool(policy: Policy, salt: bytes, workers: int, batch_size: int) -> Iterator[ProcessPoolExecutor | None]:
+def _pool(policy: Policy, salt: bytes, workers: int, batch_size: int, rescan: bool = False) -> Iterator[ProcessPoolExecutor | None]:
     if workers <= 1:
-        _start_worker(policy, salt, batch_size)
+        _start_worker(policy, salt, batch_size, rescan)
         yield None
         return
     import multiprocessing
 
     # forkserver: a fresh interpreter per worker, never a fork of a process holding threads.
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(policy, salt, batch_size)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(policy, salt, batch_size, rescan)) as pool:
         yield pool
 
 
@@ -75,7 +92,10 @@ def parallel_detect(policy: Policy, *, workers: int = 1, batch_size: int = 64) -
 
 
 @contextlib.contextmanager
-def parallel_scrub(policy: Policy, salt: bytes, *, workers: int = 1, batch_size: int = 64) -> Iterator[Callable[[Iterable[Record]], Iterator[Any]]]:
-    """A function records -> ScrubOutcome per record (in order), backed by `workers` processes."""
-    with _pool(policy, salt, workers, batch_size) as pool:
+def parallel_scrub(policy: Policy, salt: bytes, *, workers: int = 1, batch_size: int = 64, rescan: bool = False) -> Iterator[Callable[[Iterable[Record]], Iterator[Any]]]:
+    """A function records -> ScrubOutcome per record (in order), backed by `workers` processes.
+
+    With `rescan`, each kept record's outcome carries its leak re-scan (ScrubOutcome.residual).
+    """
+    with _pool(policy, salt, workers, batch_size, rescan) as pool:
         yield lambda records: _ordered(pool, _scrub_batch, records, batch_size, workers * 2)

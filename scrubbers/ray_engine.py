@@ -63,9 +63,10 @@ def ensure_ray(*, num_cpus: int | None = None) -> Any:
 # The worker process's Scrubbers, by (policy, salt). Ray reuses worker processes for tasks, so
 # spaCy and Presidio load once per process, not once per batch.
 _scrubbers: dict[tuple[str, bytes], Any] = {}
+_rescanners: dict[str, Any] = {}
 
 
-def scrub_lines(batch: dict[str, Any], *, policy: Policy, salt: bytes) -> dict[str, list[str]]:
+def scrub_lines(batch: dict[str, Any], *, policy: Policy, salt: bytes, rescan: bool = False) -> dict[str, list[str]]:
     """The scrub map: a batch of records as JSON lines -> their outcomes as JSON lines, in order.
 
     A stateless task rather than an actor: actors would hold every CPU of a small cluster and
@@ -77,8 +78,15 @@ def scrub_lines(batch: dict[str, Any], *, policy: Policy, salt: bytes) -> dict[s
         from scrubbers.engine import Scrubber
 
         _scrubbers[key] = Scrubber(policy, salt=salt, batch_size=BATCH_SIZE)
+    if rescan and key[0] not in _rescanners:
+        from scrubbers.residual import ResidualScanner
+
+        _rescanners[key[0]] = ResidualScanner(policy, batch_size=BATCH_SIZE)
+    rescanner = _rescanners[key[0]] if rescan else None
+    from scrubbers.parallel import scrub_and_rescan
+
     records = [Record.from_json(json.loads(line)) for line in batch["text"]]
-    return {"outcome": [encode_outcome(outcome) for outcome in _scrubbers[key].scrub(records)]}
+    return {"outcome": [encode_outcome(outcome) for outcome in scrub_and_rescan(_scrubbers[key], rescanner, records)]}
 
 
 def encode_outcome(outcome: Any) -> str:
@@ -88,6 +96,7 @@ def encode_outcome(outcome: Any) -> str:
             "findings": [dataclasses.asdict(finding) for finding in outcome.findings],
             "dropped_reason": outcome.dropped_reason,
             "record_id": outcome.record_id,
+            "residual": None if outcome.residual is None else [[field, dataclasses.asdict(finding)] for field, finding in outcome.residual],
         },
         ensure_ascii=False,
     )
@@ -99,11 +108,12 @@ def decode_outcome(line: str) -> Any:
     data = json.loads(line)
     record = Record.from_json(data["record"]) if data["record"] is not None else None
     findings = [Finding(**finding) for finding in data["findings"]]
-    return ScrubOutcome(record, findings, data["dropped_reason"], data["record_id"])
+    residual = None if data["residual"] is None else tuple((field, Finding(**finding)) for field, finding in data["residual"])
+    return ScrubOutcome(record, findings, data["dropped_reason"], data["record_id"], residual)
 
 
-def _scrubbed(dataset: Any, policy: Policy, salt: bytes) -> Iterator[Any]:
-    mapped = dataset.map_batches(scrub_lines, fn_kwargs={"policy": policy, "salt": bytes(salt)}, batch_size=BATCH_SIZE, batch_format="numpy")
+def _scrubbed(dataset: Any, policy: Policy, salt: bytes, rescan: bool) -> Iterator[Any]:
+    mapped = dataset.map_batches(scrub_lines, fn_kwargs={"policy": policy, "salt": bytes(salt), "rescan": rescan}, batch_size=BATCH_SIZE, batch_format="numpy")
     for row in mapped.iter_rows():
         yield decode_outcome(str(row["outcome"]))
 
@@ -117,7 +127,7 @@ def _ordered_context() -> None:
     context.enable_progress_bars = False
 
 
-def ray_scrub_shards(policy: Policy, salt: bytes, shards: Sequence[Path], *, num_cpus: int | None = None) -> Iterator[Any]:
+def ray_scrub_shards(policy: Policy, salt: bytes, shards: Sequence[Path], *, num_cpus: int | None = None, rescan: bool = False) -> Iterator[Any]:
     """ScrubOutcome per record of the JSONL `shards` (records as Record.to_json): shards in sorted path order, lines in order."""
     paths = sorted(str(Path(shard).resolve()) for shard in shards)
     missing = [path for path in paths if not Path(path).is_file()]
@@ -125,11 +135,14 @@ def ray_scrub_shards(policy: Policy, salt: bytes, shards: Sequence[Path], *, num
         raise ScrubberConfigError(f"shard {missing[0]} does not exist; pass existing JSONL files")
     ray = ensure_ray(num_cpus=num_cpus)
     _ordered_context()
-    yield from _scrubbed(ray.data.read_text(paths, drop_empty_lines=True), policy, salt)
+    yield from _scrubbed(ray.data.read_text(paths, drop_empty_lines=True), policy, salt, rescan)
 
 
-def ray_scrub(policy: Policy, salt: bytes, records: Iterable[Record], *, num_cpus: int | None = None, chunk_records: int = CHUNK_RECORDS) -> Iterator[Any]:
-    """ScrubOutcome per record, in order, scrubbed by Ray tasks; at most `chunk_records` in the driver at once."""
+def ray_scrub(policy: Policy, salt: bytes, records: Iterable[Record], *, num_cpus: int | None = None, chunk_records: int = CHUNK_RECORDS, rescan: bool = False) -> Iterator[Any]:
+    """ScrubOutcome per record, in order, scrubbed by Ray tasks; at most `chunk_records` in the driver at once.
+
+    With `rescan`, each kept record's leak re-scan rides along (ScrubOutcome.residual), as with the pool.
+    """
     ray = ensure_ray(num_cpus=num_cpus)
     _ordered_context()
     iterator = iter(records)
@@ -137,4 +150,4 @@ def ray_scrub(policy: Policy, salt: bytes, records: Iterable[Record], *, num_cpu
         lines = [{"text": json.dumps(record.to_json(), ensure_ascii=False)} for record in chunk]
         # Blocks of BATCH_SIZE records, so the chunk spreads over the cluster's CPUs.
         dataset = ray.data.from_items(lines, override_num_blocks=max(1, -(-len(lines) // BATCH_SIZE)))
-        yield from _scrubbed(dataset, policy, salt)
+        yield from _scrubbed(dataset, policy, salt, rescan)

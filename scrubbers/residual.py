@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import Any
 
@@ -52,6 +51,16 @@ class ResidualReport:
     rate: float = 0.0  # findings per scanned record
     sample: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # {record_id, field, start, end, entity_type}
 
+    def add(self, record_id: str, leaks: Iterable[tuple[str, Finding]]) -> None:
+        """Count one scanned record and its suspected leaks (field name, finding)."""
+        self.records_scanned += 1
+        for field, finding in leaks:
+            self.findings += 1
+            self.by_type = dict(sorted({**self.by_type, finding.entity_type: self.by_type.get(finding.entity_type, 0) + 1}.items()))
+            if len(self.sample) < SAMPLE_SIZE:
+                self.sample.append({"record_id": record_id, "field": field, "start": finding.start, "end": finding.end, "entity_type": finding.entity_type})
+        self.rate = self.findings / self.records_scanned
+
     def passes(self, max_rate: float) -> bool:
         """The residual gate: at most `max_rate` suspected findings per record."""
         return self.rate <= max_rate
@@ -84,31 +93,18 @@ class ResidualScanner:
             batch_size=batch_size,
         )
 
+    def leaks(self, records: Sequence[Record]) -> list[list[tuple[str, Finding]]]:
+        """Per record, in order: (field name, suspected leak) pairs."""
+        fields_per_record = [record_fields(record) for record in records]
+        detected = iter(self._detector.detect([text for fields in fields_per_record for _, text in fields]))
+        return [[(name, leak) for name, text in fields for leak in suspected_leaks(text, next(detected))] for fields in fields_per_record]
+
     def scan(self, records: Iterable[Record]) -> ResidualReport:
         report = ResidualReport()
-        by_type: Counter[str] = Counter()
         iterator = iter(records)
         while batch := list(islice(iterator, self.batch_size)):
-            fields_per_record = [record_fields(record) for record in batch]
-            detected = iter(self._detector.detect([text for fields in fields_per_record for _, text in fields]))
-            for record, fields in zip(batch, fields_per_record, strict=True):
-                report.records_scanned += 1
-                for name, text in fields:
-                    for finding in suspected_leaks(text, next(detected)):
-                        by_type[finding.entity_type] += 1
-                        if len(report.sample) < SAMPLE_SIZE:
-                            report.sample.append(
-                                {
-                                    "record_id": record.id,
-                                    "field": name,
-                                    "start": finding.start,
-                                    "end": finding.end,
-                                    "entity_type": finding.entity_type,
-                                }
-                            )
-        report.by_type = dict(sorted(by_type.items()))
-        report.findings = sum(by_type.values())
-        report.rate = report.findings / report.records_scanned if report.records_scanned else 0.0
+            for record, leaks in zip(batch, self.leaks(batch), strict=True):
+                report.add(record.id, leaks)
         return report
 
 

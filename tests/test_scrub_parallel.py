@@ -8,7 +8,7 @@ import json
 from appliance.records import Record, Source
 from policies import load_policy
 from scrubbers.parallel import parallel_scrub
-from appliance.stages.scrub import ScrubTally, scrub_workers, write_outcomes
+from appliance.stages.scrub import ScrubTally, residual_report, scrub_workers, write_outcomes
 from scrubbers import ResidualScanner
 
 SOURCE = Source(path="inbox/export.csv", sha256="0" * 64, location="row 1")
@@ -64,10 +64,22 @@ def test_scrub_stage_streams_in_bounded_batches() -> None:
     records_out, findings_out, tally = _LeadCheckingHandle(pulled), io.StringIO(), ScrubTally()
     with parallel_scrub(policy, SALT, workers=1, batch_size=8) as scrub:
         kept = write_outcomes(scrub(corpus(120)), records_out, findings_out, tally)
-        report = ResidualScanner(policy, batch_size=8).scan(kept)
+        report = ResidualScanner(policy, batch_size=8).scan(outcome.record for outcome in kept)
     assert (tally.records_in, tally.records_out, report.records_scanned) == (120, 120, 120)
     assert records_out.rows == 120 and findings_out.getvalue().count("\n") == tally.findings_by_type.total() >= 240
     # One scrub batch plus one residual batch in flight at most; a stage that collected the corpus would be 119 ahead.
     assert records_out.most_ahead <= 16
     first = json.loads(records_out.getvalue().splitlines()[0])
     assert first["id"] == "r0" and "Maria" not in first["text"] and "555-123" not in first["text"]
+
+
+def test_the_leak_rescan_in_the_workers_counts_what_a_separate_scan_counts() -> None:
+    policy = load_policy("default")
+    texts = ["Call Maria Lopez at 555-123-4567.", "Her SSN, by the way: 123 45 6789 (spaced)."] * 3
+    records = [Record(id=f"r{i}", kind="document", source=SOURCE, text=text) for i, text in enumerate(texts)]
+    with parallel_scrub(policy, SALT, workers=1, batch_size=4, rescan=True) as scrub:
+        kept = [outcome for outcome in scrub(records) if outcome.record is not None]
+    separate = ResidualScanner(policy).scan(outcome.record for outcome in kept)
+    along = residual_report(kept, policy)
+    assert all(outcome.residual is not None for outcome in kept)
+    assert along.to_json() == separate.to_json() and along.records_scanned == len(kept)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from appliance.records import Record, Source
-from appliance.stages.scrub import ScrubTally, write_outcomes
+from appliance.stages.scrub import ScrubTally, residual_report, write_outcomes
 from policies import load_policy
 from policies.schema import EntityRule
 from scrubbers.errors import ScrubberConfigError
@@ -37,10 +37,11 @@ def _records() -> list[Record]:
     return [Record(id=f"r{i}", kind="document", source=SOURCE, text=text, subject_id=f"s{i % 2}") for i, text in enumerate(TEXTS * 4)]
 
 
-def _written(outcomes) -> tuple[str, str]:
+def _written(outcomes) -> tuple[str, str, dict]:
+    """The scrubbed records file, the findings file and the leak re-scan summary, as the stage writes them."""
     records_out, findings_out = io.StringIO(), io.StringIO()
-    list(write_outcomes(outcomes, records_out, findings_out, ScrubTally()))
-    return records_out.getvalue(), findings_out.getvalue()
+    residual = residual_report(write_outcomes(outcomes, records_out, findings_out, ScrubTally()), _policy())
+    return records_out.getvalue(), findings_out.getvalue(), residual.to_json()
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +56,8 @@ def local_ray():
 
 
 @pytest.fixture(scope="module")
-def local_output() -> tuple[str, str]:
-    with parallel_scrub(_policy(), SALT, workers=1) as scrub:
+def local_output() -> tuple[str, str, dict]:
+    with parallel_scrub(_policy(), SALT, workers=1, rescan=True) as scrub:
         return _written(scrub(_records()))
 
 
@@ -67,8 +68,8 @@ def test_ray_over_jsonl_shards_matches_local_engine_byte_for_byte(local_ray, loc
     shards = [tmp_path / "part-0000.jsonl", tmp_path / "part-0001.jsonl"]
     for shard, part in zip(shards, (records[:11], records[11:]), strict=True):
         shard.write_text("".join(json.dumps(r.to_json()) + "\n" for r in part), encoding="utf-8")
-    scrubbed, findings = _written(ray_scrub_shards(_policy(), SALT, list(reversed(shards))))
-    assert (scrubbed, findings) == local_output
+    scrubbed, findings, residual = _written(ray_scrub_shards(_policy(), SALT, list(reversed(shards)), rescan=True))
+    assert (scrubbed, findings, residual) == local_output
     rows = [json.loads(line) for line in scrubbed.splitlines()]
     assert [row["id"] for row in rows] == [f"r{i}" for i in range(20)]
     assert "Maria" not in scrubbed and "123-45-6789" not in scrubbed
@@ -79,6 +80,7 @@ def test_ray_over_jsonl_shards_matches_local_engine_byte_for_byte(local_ray, loc
 def test_ray_over_records_matches_local_engine(local_ray, local_output) -> None:
     from scrubbers.ray_engine import ray_scrub
 
+    # Without the re-scan riding along, the stage re-scans in the driver: the same summary.
     assert _written(ray_scrub(_policy(), SALT, iter(_records()), chunk_records=12)) == local_output
 
 

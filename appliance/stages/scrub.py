@@ -55,11 +55,11 @@ def scrub_function(policy: Any, salt: bytes, engine: str, raw_bytes: int) -> Ite
     if engine == "ray":
         from scrubbers.ray_engine import ray_scrub
 
-        yield lambda records: ray_scrub(policy, salt, records)
+        yield lambda records: ray_scrub(policy, salt, records, rescan=True)
         return
     from scrubbers.parallel import parallel_scrub
 
-    with parallel_scrub(policy, salt, workers=scrub_workers(raw_bytes)) as scrub:
+    with parallel_scrub(policy, salt, workers=scrub_workers(raw_bytes), rescan=True) as scrub:
         yield scrub
 
 
@@ -116,10 +116,10 @@ class ScrubTally:
     dropped: Counter[str] = field(default_factory=Counter)
 
 
-def write_outcomes(outcomes: Iterable[Any], records_out: IO[str], findings_out: IO[str], tally: ScrubTally) -> Iterator[Record]:
-    """Write each outcome's redacted record and findings as it arrives; yield the kept records.
+def write_outcomes(outcomes: Iterable[Any], records_out: IO[str], findings_out: IO[str], tally: ScrubTally) -> Iterator[Any]:
+    """Write each outcome's redacted record and findings as it arrives; yield the kept outcomes.
 
-    Nothing is collected: the caller's residual scan pulls the kept records through, so the
+    Nothing is collected: the caller's residual count pulls the kept outcomes through, so the
     whole stage holds only the batches in flight, whatever the size of the corpus.
     """
     for outcome in outcomes:
@@ -132,7 +132,21 @@ def write_outcomes(outcomes: Iterable[Any], records_out: IO[str], findings_out: 
             continue
         tally.records_out += 1
         _write_row(records_out, outcome.record.to_json())
-        yield outcome.record
+        yield outcome
+
+
+def residual_report(kept: Iterable[Any], policy: Any) -> Any:
+    """The leak re-scan over kept outcomes: the workers' re-scan when it rode along, else done here."""
+    from scrubbers.residual import ResidualReport, ResidualScanner
+
+    report, scanner = ResidualReport(), None
+    for outcome in kept:
+        leaks = outcome.residual
+        if leaks is None:
+            scanner = scanner or ResidualScanner(policy)
+            [leaks] = scanner.leaks([outcome.record])
+        report.add(outcome.record_id, leaks)
+    return report
 
 
 def _write_row(handle: IO[str], row: dict[str, Any]) -> None:
@@ -142,7 +156,6 @@ def _write_row(handle: IO[str], row: dict[str, Any]) -> None:
 
 
 def execute(ctx: StageContext) -> StageOutput:
-    from scrubbers import ResidualScanner
     from scrubbers.reidentification import PUBLIC_KEY_FILE, VAULT_FILE, seal_mapping, surrogate_pairs
 
     raw_path = ctx.run.vault / RAW_RECORDS
@@ -170,7 +183,7 @@ def execute(ctx: StageContext) -> StageOutput:
     # Both files appear (renamed into place) only when the whole corpus went through.
     with scrub_function(ctx.policy, salt, engine, raw_path.stat().st_size) as scrub, atomic_writer(records_path) as records_out, atomic_writer(findings_path) as findings_out:
         kept = write_outcomes(remembered(scrub(_remember(raw, originals))), records_out, findings_out, tally)
-        residual = ResidualScanner(ctx.policy).scan(kept)
+        residual = residual_report(kept, ctx.policy)
     if keep_mapping:
         sealed = seal_mapping(ctx.run.vault / VAULT_FILE, officer_key.read_bytes(), mapping)
         ctx.echo(f"  re-identification vault: {sealed} surrogates sealed to the compliance officer's key")
