@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
@@ -46,12 +47,25 @@ def detect_spans(policy: Policy, texts: Iterable[str]) -> Iterator[list[dict[str
 
 
 def detect_file(policy: Policy, source: Path, target: Path) -> int:
-    """Write `source`'s records to `target` with a `spans` list added; returns the record count."""
-    records = list(read_jsonl(source))
+    """Write `source`'s records to `target` with a `spans` list added; returns the record count.
+
+    Streamed: records are read, detected and written a batch at a time, and `target` appears
+    (atomically renamed into place) only when every record was written.
+    """
+    from appliance.files import atomic_writer
+
+    records = read_jsonl(source)
+    remembered: deque[dict[str, Any]] = deque()  # the records whose spans are being detected
+
+    def texts() -> Iterator[str]:
+        for record in records:
+            remembered.append(record)
+            yield record["text"]
+
     count = 0
-    with target.open("w", encoding="utf-8") as handle:
-        for record, spans in zip(records, detect_spans(policy, (r["text"] for r in records)), strict=True):
-            handle.write(json.dumps({**record, "spans": spans}, ensure_ascii=False) + "\n")
+    with atomic_writer(target) as handle:
+        for spans in detect_spans(policy, texts()):
+            handle.write(json.dumps({**remembered.popleft(), "spans": spans}, ensure_ascii=False) + "\n")
             count += 1
     return count
 
