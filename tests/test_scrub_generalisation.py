@@ -6,6 +6,9 @@ support tickets. Each lists the PII it holds as (label, exact substring); offset
 found by search so the table stays readable. Only what `default` redacts is labelled;
 dates other than birth dates, organisations and job titles are not personal data under
 it. The bar asserted is the honest one measured, not the one hoped for.
+
+Measured token recall / precision: 0.942 / 0.966 before the recall work of issue #4,
+0.960 / 0.963 after it (the snippets were not changed in between).
 """
 
 from __future__ import annotations
