@@ -52,6 +52,8 @@ def test_classification_without_a_label_column_names_the_file_the_columns_and_th
     )
     assert "ingest" not in json.loads((run_dir / "manifest.json").read_text())["stages"], "a failed ingest is never recorded as done"
     assert not (RunDir(run_dir).vault / RAW_RECORDS).exists(), "no half-written sealed records"
+    [row] = [json.loads(line) for line in (run_dir / "ingest" / "inventory.jsonl").read_text().splitlines()]
+    assert (row["path"], row["status"]) == ("exports/loans.csv", "filtered"), "the inventory the message points to is there"
 
 
 def test_classification_with_the_label_column_unset_says_which_key_to_set(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from appliance.errors import ApplianceError
@@ -49,20 +50,26 @@ def execute(ctx: StageContext) -> StageOutput:
     # Records stream into the sealed files as they are read; both appear only if ingest succeeds.
     with sealed_sink(vault / RAW_RECORDS, vault / SIDECAR) as sink:
         result = ingest_into(sink, files, config.ingest, ctx.policy.fairness.sensitive_attributes, config.task)
+        inventory, quarantine = _write_inventory(folder, result)  # also on failure: the message points to it
         failure = result.tally.failure(result.outcomes, config.ingest.label_column)
         if failure:
             _print_summary(ctx, result.counts(), _summary(result))
-            raise ApplianceError(failure)
-    inventory = folder / "inventory.jsonl"
-    write_jsonl(inventory, (asdict(o) for o in result.outcomes))
-    quarantine = folder / "quarantine.jsonl"
-    write_jsonl(quarantine, (asdict(o) for o in result.outcomes if o.status == "quarantined"))
+            raise ApplianceError(failure)  # leaves the sealed files unwritten and the stage unrecorded
     counts = result.counts()
     if counts["files_in"] != sum(counts[k] for k in ("files_with_records", "files_duplicate", "files_filtered", "files_quarantined")):
         raise AssertionError("ingest lost track of a file")  # an invariant, never expected to fire
     summary = _summary(result)
     _print_summary(ctx, counts, summary)
     return StageOutput(outputs=[inventory, quarantine, vault / RAW_RECORDS, vault / SIDECAR], counts=counts, summary=summary)
+
+
+def _write_inventory(folder: Path, result: IngestResult) -> tuple[Path, Path]:
+    """Every input's outcome, and the quarantined ones again on their own (paths, hashes, reasons; no content)."""
+    inventory = folder / "inventory.jsonl"
+    write_jsonl(inventory, (asdict(o) for o in result.outcomes))
+    quarantine = folder / "quarantine.jsonl"
+    write_jsonl(quarantine, (asdict(o) for o in result.outcomes if o.status == "quarantined"))
+    return inventory, quarantine
 
 
 def _summary(result: IngestResult) -> dict[str, Any]:
