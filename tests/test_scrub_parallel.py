@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from appliance.records import Record, Source
 from policies import load_policy
 from scrubbers.parallel import parallel_scrub
@@ -83,3 +85,18 @@ def test_the_leak_rescan_in_the_workers_counts_what_a_separate_scan_counts() -> 
     along = residual_report(kept, policy)
     assert all(outcome.residual is not None for outcome in kept)
     assert along.to_json() == separate.to_json() and along.records_scanned == len(kept)
+
+
+def test_scrub_engine_comes_from_the_environment_then_the_run_config(monkeypatch) -> None:
+    from appliance.config import RunConfig
+    from appliance.errors import ApplianceError
+    from appliance.stages.scrub import scrub_engine
+
+    on_ray = RunConfig.model_validate({"scrub": {"engine": "ray"}})
+    monkeypatch.delenv("APPLIANCE_SCRUB_ENGINE", raising=False)
+    assert (scrub_engine(RunConfig()), scrub_engine(on_ray)) == ("local", "ray")
+    monkeypatch.setenv("APPLIANCE_SCRUB_ENGINE", "local")
+    assert scrub_engine(on_ray) == "local"
+    monkeypatch.setenv("APPLIANCE_SCRUB_ENGINE", "spark")
+    with pytest.raises(ApplianceError, match=r"^APPLIANCE_SCRUB_ENGINE='spark' is not an engine; use one of: local, ray$"):
+        scrub_engine(RunConfig())
