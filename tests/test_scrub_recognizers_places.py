@@ -209,3 +209,18 @@ def test_speaker_labels(text: str, expected: list[str]) -> None:
     from scrubbers.recognizers import SpeakerLabelRecognizer
 
     assert matches(SpeakerLabelRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my iban is gb82west12345698765432", ["gb82west12345698765432"]),
+        ("IBAN: DE89 3704 0044 0532 0130 00.", ["DE89 3704 0044 0532 0130 00"]),
+        ("my iban is gb82west12345698765433", []),  # check digits fail
+        ("order ab12cdef34567890", []),
+    ],
+)
+def test_iban_in_any_case(text: str, expected: list[str]) -> None:
+    from scrubbers.recognizers import IbanAnyCaseRecognizer
+
+    assert matches(IbanAnyCaseRecognizer(), text) == expected

@@ -10,6 +10,7 @@ from scrubbers.recognizers.age_over_89 import AgeOver89Recognizer
 from scrubbers.recognizers.date_of_birth import DateOfBirthRecognizer
 from scrubbers.recognizers.email_address import EmailAddressRecognizer
 from scrubbers.recognizers.given_name import GivenNameRecognizer
+from scrubbers.recognizers.iban_any_case import IbanAnyCaseRecognizer
 from scrubbers.recognizers.international_phone import InternationalPhoneRecognizer
 from scrubbers.recognizers.international_street import InternationalStreetRecognizer
 from scrubbers.recognizers.luhn_card import LuhnCardRecognizer
@@ -38,6 +39,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
         DateOfBirthRecognizer(),
         EmailAddressRecognizer(),
         GivenNameRecognizer(),
+        IbanAnyCaseRecognizer(),
         InternationalPhoneRecognizer(),
         InternationalStreetRecognizer(),
         LuhnCardRecognizer(),
@@ -65,6 +67,7 @@ __all__ = [
     "DateOfBirthRecognizer",
     "EmailAddressRecognizer",
     "GivenNameRecognizer",
+    "IbanAnyCaseRecognizer",
     "InternationalPhoneRecognizer",
     "InternationalStreetRecognizer",
     "LuhnCardRecognizer",
