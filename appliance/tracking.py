@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from appliance.config import TrackingConfig
 from appliance.errors import ApplianceError
+from appliance.files import path_inside
 
 # The releases the trackers were written against; named in the install hint when one is missing.
 TENSORBOARD_PIN = "tensorboard==2.21.0"
@@ -92,7 +93,10 @@ def tracking_directory(config: TrackingConfig, run_root: Path) -> Path:
     if "://" in config.directory:
         raise ApplianceError(f"tracking.directory {config.directory!r} is a URI; give a folder path (the tracker works offline only)")
     directory = Path(config.directory)
-    return directory if directory.is_absolute() else Path(run_root) / directory
+    if directory.is_absolute():  # only the command line can give one (config files are checked on load)
+        return directory
+    # A relative folder stays inside the run, also through a symbolic link or an edited config.yaml.
+    return path_inside(Path(run_root), config.directory, key="tracking.directory")
 
 
 def open_tracker(config: TrackingConfig, run_root: Path) -> Tracker:

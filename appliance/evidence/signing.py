@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from appliance.errors import ApplianceError
-from appliance.files import write_bytes, write_text
+from appliance.files import create_once, write_bytes, write_text
 from appliance.keys import keys_dir
 from appliance.rundir import RunDir
 
@@ -38,11 +38,10 @@ def signing_key_path() -> Path:
 def signing_key() -> Ed25519PrivateKey:
     """This installation's signing key, generated on first use (mode 0600, outside every run)."""
     path = signing_key_path()
-    if not path.exists():
-        pem = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-        write_bytes(path, pem)
+    # Created once, never replaced: two first runs at the same moment must end with one key.
+    pem = path.read_bytes() if path.exists() else create_once(path, Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError):
         raise ApplianceError(f"signing key {path} is damaged; restore it from backup (a new key cannot vouch for old runs)") from None
     if not isinstance(key, Ed25519PrivateKey):
