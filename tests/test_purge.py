@@ -96,6 +96,8 @@ def test_purge_removes_every_trace_of_the_subject_and_the_run_still_verifies(run
     assert SUBJECT not in output
     verification = verify_run(run_dir)
     assert verification.ok, verification.differences
+    stale = [note for note in verification.notes if "trained on a subject erased at" in note]
+    assert len(stale) == 1 and stale[0].startswith("train/adapter") and "retrain with `appliance run`" in stale[0]
     scrubbed = list(read_jsonl(run_dir / "scrub" / "records.jsonl"))
     assert len(scrubbed) == 8
     assert RunDir(run_dir).manifest["stages"]["scrub"]["counts"]["records_out"] == 8

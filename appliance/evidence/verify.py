@@ -78,7 +78,18 @@ def verify_run(root: Path, *, expected_fingerprint: str | None = None) -> Verifi
     _check_artifacts(result, manifest)
     _check_snapshots(result, manifest)
     _check_report(result, manifest)
+    _note_stale_models(result, manifest)
     return result
+
+
+def _note_stale_models(result: Verification, manifest: dict[str, Any]) -> None:
+    """Models trained before a data subject's erasure still hold what they learned from that subject."""
+    trained = manifest.get("stages", {}).get("train", {}).get("finished", "")
+    for erasure in manifest.get("erasures", []):
+        if erasure.get("status") != "complete" or not erasure.get("retrain") or trained > erasure.get("erased_at", ""):
+            continue
+        stale = ", ".join(erasure["retrain"])
+        result.notes.append(f"{stale}: trained on a subject erased at {erasure['erased_at']} (subject {erasure['subject_hash'][:12]}); retrain with `appliance run`")
 
 
 def _check_signature(result: Verification, expected_fingerprint: str | None) -> None:
