@@ -33,11 +33,46 @@ PROMPTS = [
 ]
 
 
-def serve_child(run_dir: str, port: int, guard: str, max_batch: int) -> None:
+def serve_child(run_dir: str, port: int, guard: str, max_batch: int, base_model: str | None) -> None:
     from appliance.serve.server import ServeConfig, build_server
 
     config = ServeConfig(port=port, input_mode="redact" if guard == "on" else "off", output_guard=guard == "on", max_batch=max_batch, allow_failed_gates=True)
+    if base_model:
+        base_model_server(base_model, config).run()
+        return
     build_server(Path(run_dir), config).run()
+
+
+def base_model_server(base_model: str, config):
+    """A server over a base model alone, under the default policy, for when no served run is at hand.
+
+    Serving cost is the same as a run's: `load_run` merges the adapter into the base weights.
+    """
+    import tempfile
+
+    import uvicorn
+
+    from appliance.models import resolve_base_model
+    from appliance.serve.app import build_app
+    from appliance.serve.batching import BatchGenerator
+    from appliance.serve.feedback import FeedbackStore
+    from appliance.serve.generation import Generator
+    from appliance.serve.guard import PiiGuard
+    from appliance.serve.loading import ServedRun
+    from appliance.serve.service import ChatService
+    from appliance.train.lm import load_causal_lm, load_tokenizer
+    from policies.loader import load_policy
+
+    path = resolve_base_model(base_model).path
+    served = ServedRun(root=Path(tempfile.mkdtemp()), run_id="bench", model_id="bench", base_model=base_model, policy=load_policy("default"), failed_gates=[])
+    served.model, served.tokenizer = load_causal_lm(path).eval(), load_tokenizer(path)
+    guard = PiiGuard(served.policy, input_mode=config.input_mode, output=config.output_guard)
+    if config.input_mode != "off" or config.output_guard:
+        guard.scrubber  # noqa: B018  (load Presidio now, not on the first request)
+    generator = Generator(served.model, served.tokenizer)
+    batcher = BatchGenerator(generator, max_batch=config.max_batch, window_s=config.batch_window_ms / 1000) if config.max_batch > 1 else None
+    app = build_app(ChatService(served, guard, generator, batcher), FeedbackStore(served.root / "serve", guard))
+    return uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port, access_log=False, log_level="warning", log_config=None))
 
 
 def free_port() -> int:
@@ -132,6 +167,8 @@ def run_setting(args: argparse.Namespace, guard: str, max_batch: int) -> dict:
     """Start a server child with this guard and batch size, benchmark it, stop it."""
     port = free_port()
     command = [sys.executable, __file__, args.run_dir, "--serve-child", guard, "--port", str(port), "--max-batch", str(max_batch)]
+    if args.base_model:
+        command += ["--base-model", args.base_model]
     child = subprocess.Popen(command, env=os.environ.copy())
     try:
         wait_ready(f"http://127.0.0.1:{port}", child)
@@ -143,7 +180,7 @@ def run_setting(args: argparse.Namespace, guard: str, max_batch: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run_dir")
+    parser.add_argument("run_dir", help="A run that verifies (its guard uses the run's policy); with --base-model, only the policy for the guard-alone timing.")
     parser.add_argument("--requests", type=int, default=16)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--max-tokens", type=int, default=32)
@@ -151,11 +188,12 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=120, help="Seconds per setting before the unfinished requests are abandoned.")
     parser.add_argument("--stream", action="store_true", help="Use stream: true (the streaming guard; never batched).")
     parser.add_argument("--json", type=Path, help="Also write the results here as JSON.")
+    parser.add_argument("--base-model", metavar="NAME|PATH", help="Serve this base model under the default policy instead of the run's adapter.")
     parser.add_argument("--serve-child", choices=["on", "off"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_child:
-        serve_child(args.run_dir, args.port, args.serve_child, args.max_batch)
+        serve_child(args.run_dir, args.port, args.serve_child, args.max_batch, args.base_model)
         return
     batch_sizes = {"unbatched": 1} if args.stream else {"unbatched": 1, "batched": args.max_batch}
     results: dict[str, dict[str, dict]] = {}
