@@ -224,3 +224,7 @@ def test_iban_in_any_case(text: str, expected: list[str]) -> None:
     from scrubbers.recognizers import IbanAnyCaseRecognizer
 
     assert matches(IbanAnyCaseRecognizer(), text) == expected
+
+
+def test_sending_money_to_an_account_is_not_travel() -> None:
+    assert matches(PlacePhraseRecognizer(), "The balance will be sent to IBAN DE89 3704; transferred to Savings") == []

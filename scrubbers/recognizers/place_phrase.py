@@ -15,7 +15,7 @@ from presidio_analyzer import Pattern, PatternRecognizer
 _VERB_PHRASE = (
     r"(?:flew|fly|flying|flies|drove|drive|driving|moved|move|moving|moves|relocated|relocating|travell?ed|travell?ing|"
     r"went|headed|returned|returning|commutes?|commuted|emigrated|immigrated|came|comes|coming|arrived|arriving|"
-    r"transferred|deployed|posted|sent)(?:\s+(?:here|there|back|over|away|home|out|up|down))?\s+(?:to|from|in|into|at)"
+    r"deployed|stationed)(?:\s+(?:here|there|back|over|away|home|out|up|down))?\s+(?:to|from|in|into|at)"
     r"|(?:grew|grow|growing)\s+up\s+(?:in|near|around)"
     r"|(?:born|raised|based|located|situated|stationed|settled|residing|resides|reside|resident|living|lives|lived|live|"
     r"staying|stays|stayed|stay|studied|studying|vacationing|holidaying|stranded)\s+(?:in|at|near|outside|around)"
