@@ -12,7 +12,7 @@ import click
 
 from appliance import __version__, offline
 from appliance.commands.errors import user_errors
-from appliance.commands.options import RUN_DIR, config_option, policy_option, train_overrides, training_options
+from appliance.commands.options import RUN_DIR, config_option, engine_option, policy_option, train_overrides, training_options
 from appliance.errors import ApplianceError
 from appliance.commands.scrub_tools import SCRUB_TOOLS, vault
 from appliance.rundir import STAGES
@@ -45,10 +45,11 @@ def main() -> None:
 @policy_option
 @config_option
 @training_options
+@engine_option
 @click.option("--force", is_flag=True, help="Re-run every stage even if unchanged.")
 @click.option("--strict", is_flag=True, help="Stop with exit 1 after ingest if any input was quarantined.")
 @user_errors
-def run(sources: tuple[Path, ...], run_dir: Path, policy: str | None, config_file: Path | None, base_model: str | None, dp: bool | None, epsilon: float | None, max_steps: int | None, force: bool, strict: bool) -> None:
+def run(sources: tuple[Path, ...], run_dir: Path, policy: str | None, config_file: Path | None, base_model: str | None, dp: bool | None, epsilon: float | None, max_steps: int | None, engine: str | None, force: bool, strict: bool) -> None:
     """Run every stage in order: ingest, scrub, audit, train, evaluate, compare, report.
 
     Exits 0 when all gates pass, 3 when a compliance gate fails (the report is still written), 1 on a usage or input error.
@@ -59,7 +60,8 @@ def run(sources: tuple[Path, ...], run_dir: Path, policy: str | None, config_fil
     """
     from appliance.pipeline import open_context, run_all
 
-    ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=train_overrides(base_model, dp, epsilon, max_steps), sources=sources, echo=click.echo, strict=strict)
+    overrides = {**train_overrides(base_model, dp, epsilon, max_steps), "scrub": {"engine": engine}}
+    ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, sources=sources, echo=click.echo, strict=strict)
     try:
         run_all(ctx, force=force)
     finally:
@@ -73,8 +75,8 @@ def _print_report_location(run_dir: Path) -> None:
         click.echo(f"report: {html.resolve()}")
 
 
-def _stage_command(name: str, doc: str, example: str, with_sources: bool = False, with_training: bool = False, subcommands: tuple[click.Command, ...] = ()) -> None:
-    def command(run_dir: Path | None, policy: str | None, config_file: Path | None, force: bool, sources: tuple[Path, ...] = (), strict: bool = False, **training: Any) -> None:
+def _stage_command(name: str, doc: str, example: str, with_sources: bool = False, with_training: bool = False, with_engine: bool = False, subcommands: tuple[click.Command, ...] = ()) -> None:
+    def command(run_dir: Path | None, policy: str | None, config_file: Path | None, force: bool, sources: tuple[Path, ...] = (), strict: bool = False, engine: str | None = None, **training: Any) -> None:
         from appliance.pipeline import open_context, run_stage
 
         if click.get_current_context().invoked_subcommand is not None:
@@ -82,7 +84,9 @@ def _stage_command(name: str, doc: str, example: str, with_sources: bool = False
         if run_dir is None:
             raise click.UsageError(f"Missing option '--run' (or give a subcommand: {', '.join(sorted(c.name or '' for c in subcommands))}).")
 
-        overrides = train_overrides(**training) if with_training else None
+        overrides = train_overrides(**training) if with_training else {}
+        if engine is not None:
+            overrides["scrub"] = {"engine": engine}
         ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, sources=sources, echo=click.echo, create=with_sources, strict=strict)
         from appliance.evidence import sign_run
 
@@ -98,6 +102,8 @@ def _stage_command(name: str, doc: str, example: str, with_sources: bool = False
     command = user_errors(command)
     if with_training:
         command = training_options(command)
+    if with_engine:
+        command = engine_option(command)
     command = click.option("--force", is_flag=True, help="Re-run even if inputs, parameters and policy are unchanged.")(command)
     command = config_option(command)
     command = policy_option(command)
@@ -114,7 +120,7 @@ def _stage_command(name: str, doc: str, example: str, with_sources: bool = False
 
 
 _stage_command("ingest", "Read files, folders and archives into records; every input is accounted for.\n\n    Formats: txt, md, html, pdf, docx, csv, tsv, json, jsonl (chat `messages`, prompt/completion, text),\n    eml, mbox, vtt, srt, zip and tar. Unusable files are quarantined with a one-line reason.\n\n    Raw records are sealed (encrypted) in the vault outside the run directory.", "appliance ingest exports/ notes.csv --run runs/r1", with_sources=True)
-_stage_command("scrub", "Redact PII with Presidio and the policy's operators, then re-scan the result for leaks.\n\n    Subcommands measure detection without a run: `scrub detect IN OUT`, `scrub eval GOLD`.", "appliance scrub --run runs/r1 --policy hipaa", subcommands=SCRUB_TOOLS)
+_stage_command("scrub", "Redact PII with Presidio and the policy's operators, then re-scan the result for leaks.\n\n    Subcommands measure detection without a run: `scrub detect IN OUT`, `scrub eval GOLD`.", "appliance scrub --run runs/r1 --policy hipaa", with_engine=True, subcommands=SCRUB_TOOLS)
 _stage_command("audit", "Audit the scrubbed data before training: group representation and outcome rates, and the privacy plan.", "appliance audit --run runs/r1")
 
 

@@ -20,6 +20,8 @@ OFFLINE_ENVIRONMENT = {
     "WANDB_DISABLED": "true",
     "WANDB_MODE": "disabled",
     "MLFLOW_TRACKING_URI": "",
+    # Ray (the optional scrub engine) reports usage statistics unless told not to.
+    "RAY_USAGE_STATS_ENABLED": "0",
     "SPACY_WARNING_IGNORE": "W095",
     # Library progress bars and chatter would drown the stage summaries.
     "TRANSFORMERS_VERBOSITY": "error",

@@ -91,3 +91,21 @@ def test_missing_ray_is_one_line_naming_the_install_command(monkeypatch: pytest.
     with pytest.raises(ScrubberConfigError) as error:
         list(ray_scrub(_policy(), SALT, _records()))
     assert str(error.value) == "the ray engine needs Ray, which is not installed; run `pip install '.[ray]'` or use the local engine"
+
+
+def test_the_cli_engine_flag_runs_the_scrub_stage_on_ray(local_ray, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from appliance.cli import main
+    from appliance.rundir import RunDir
+
+    corpus = tmp_path / "notes.jsonl"
+    corpus.write_text("".join(json.dumps({"text": text, "customer_id": f"c{i}"}) + "\n" for i, text in enumerate(TEXTS)))
+    runner = CliRunner()
+    ingest = runner.invoke(main, ["ingest", str(corpus), "--run", str(tmp_path / "run")])
+    assert ingest.exit_code == 0, ingest.output
+    scrub = runner.invoke(main, ["scrub", "--run", str(tmp_path / "run"), "--engine", "ray"])
+    assert scrub.exit_code == 0, scrub.output
+    summary = RunDir(tmp_path / "run").manifest["stages"]["scrub"]["summary"]
+    assert summary["engine"] == "ray" and summary["findings_by_type"]["PERSON"] >= 3
+    assert "Maria Lopez" not in (tmp_path / "run" / "scrub" / "records.jsonl").read_text()

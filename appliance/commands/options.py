@@ -29,3 +29,7 @@ def training_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def train_overrides(base_model: str | None, dp: bool | None, epsilon: float | None, max_steps: int | None) -> dict[str, dict[str, Any]]:
     return {"train": {"base_model": base_model, "dp": dp, "target_epsilon": epsilon, "max_steps": max_steps}}
+
+
+def engine_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--engine", type=click.Choice(["local", "ray"]), help="Scrub engine: local process pool, or a Ray cluster (pip install '.[ray]'); identical output. Default: the config's scrub.engine.")(func)
