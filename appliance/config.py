@@ -39,7 +39,7 @@ class IngestConfig(Strict):
     # Worker processes reading files; None: one per CPU. Results are identical whatever the count.
     workers: int | None = Field(default=None, ge=1)
     # Files at least this large are streamed in the main process instead of read whole by a worker.
-    stream_above_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    stream_above_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
     # Zip/tar archives are read in place; one expanding past these bounds is quarantined, not expanded.
     archive_max_bytes: int = Field(default=2 * 1024**3, ge=1)
     archive_max_ratio: float = Field(default=100.0, ge=1)

@@ -181,3 +181,16 @@ def test_a_report_of_the_data_before_the_erasure_is_withdrawn(run_dir: Path) -> 
     assert "report" not in run.manifest["stages"]
     assert run.manifest["erasures"][0]["report_withdrawn"] is True
     assert verify_run(run_dir).ok
+
+
+def test_an_erased_subject_stays_out_when_the_sources_are_ingested_again(run_dir: Path, template: tuple[Path, Path]) -> None:
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 0, output
+    exports = template[1].parent / "exports"
+    result = CliRunner().invoke(main, ["ingest", str(exports), "--run", str(run_dir), "--force"])
+    assert result.exit_code == 0, result.output
+    ingest = RunDir(run_dir).manifest["stages"]["ingest"]
+    assert ingest["counts"]["records_out"] == 8
+    assert ingest["summary"]["filtered_by_reason"]["erased_subject"] == 2
+    leaks = [name for name, text in everything_readable(run_dir).items() if "decrypted" in name and "Zebediah Quartermaine" in text]
+    assert leaks == []

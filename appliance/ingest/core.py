@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -132,10 +132,17 @@ def ingest_files(files: Sequence[InputFile], config: IngestConfig, sensitive_att
     return result
 
 
-def ingest_into(sink: RecordSink, files: Sequence[InputFile], config: IngestConfig, sensitive_attributes: Sequence[str], task: str = "instruction") -> IngestResult:
-    """Every input read, its kept records streamed into `sink`; the result holds outcomes and counts only."""
+def ingest_into(
+    sink: RecordSink, files: Sequence[InputFile], config: IngestConfig, sensitive_attributes: Sequence[str], task: str = "instruction",
+    *, erased: Callable[[str | None], bool] | None = None,
+) -> IngestResult:
+    """Every input read, its kept records streamed into `sink`; the result holds outcomes and counts only.
+
+    `erased` names data subjects purged from this run: their records are filtered as `erased_subject`,
+    so an erasure survives re-reading the original exports.
+    """
     ctx = ReaderContext(config=config, sensitive_attributes=tuple(sensitive_attributes), task=task)
-    merger = _Merger(config, sink, task)
+    merger = _Merger(config, sink, task, erased)
     for work in works_in_order(files, ctx):
         merger.add(work)
     merger.finish()
@@ -154,9 +161,10 @@ def quarantine_is_fatal(result: IngestResult) -> str | None:
 class _Merger:
     """Applies, in input order, the checks that depend on what came before."""
 
-    def __init__(self, config: IngestConfig, sink: RecordSink, task: str) -> None:
+    def __init__(self, config: IngestConfig, sink: RecordSink, task: str, erased: Callable[[str | None], bool] | None = None) -> None:
         self.result = IngestResult(tally=TaskTally(task))
         self.sink = sink
+        self.erased = erased
         self.label_column = config.label_column
         self.seen_files: dict[str, str] = {}
         self.seen_content: set[bytes] = set()
@@ -199,7 +207,7 @@ class _Merger:
         result = self.result
         mark, near_mark = self.sink.mark(), len(self.near or ())
         added_keys: list[bytes] = []  # this file's new content keys, forgotten again if it fails half-way
-        kept_count = duplicates = near_duplicates = 0
+        kept_count = duplicates = near_duplicates = erased = 0
         by_kind: Counter = Counter()
         shapes = TaskTally(result.tally.task)
         attributes: set[str] = set()
@@ -207,6 +215,9 @@ class _Merger:
         failure = work.failure
         try:
             for item in work.rows:
+                if self.erased is not None and self.erased(item.record.subject_id):
+                    erased += 1
+                    continue
                 if item.content_key in self.seen_content:
                     duplicates += 1
                     continue
@@ -240,6 +251,8 @@ class _Merger:
                 self._outcome(work, "filtered", reason=work.misfit)
             return
         result.filtered.update(work.filtered)
+        if erased:
+            result.filtered["erased_subject"] += erased
         result.duplicate_records += duplicates
         result.near_duplicate_records += near_duplicates
         result.records_out += kept_count

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import ApplianceError
+from appliance.purge import is_erased
 from appliance.files import sha256_file, write_jsonl
 from appliance.ingest import discover, ingest_into, quarantine_is_fatal
 from appliance.ingest.core import IngestResult
@@ -49,7 +50,8 @@ def execute(ctx: StageContext) -> StageOutput:
     vault = ctx.run.vault
     # Records stream into the sealed files as they are read; both appear only if ingest succeeds.
     with sealed_sink(vault / RAW_RECORDS, vault / SIDECAR) as sink:
-        result = ingest_into(sink, files, config.ingest, ctx.policy.fairness.sensitive_attributes, config.task)
+        # Subjects purged from this run (appliance purge) stay out when the sources are read again.
+        result = ingest_into(sink, files, config.ingest, ctx.policy.fairness.sensitive_attributes, config.task, erased=is_erased(ctx.run))
         inventory, quarantine = _write_inventory(folder, result)  # also on failure: the message points to it
         failure = result.tally.failure(result.outcomes, config.ingest.label_column)
         if failure:
