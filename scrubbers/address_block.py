@@ -20,7 +20,8 @@ POSTAL = r"(?:\d{3,6}(?:-\d{3,4})?|\p{Lu}{1,2}\d[\p{Lu}\d]?[ \t]\d\p{Lu}{2}|\p{L
 PLACE = r"(?:\p{Lu}[\p{L}'-]*(?:[ \t]+(?:\p{Lu}[\p{L}'-]*|de|do|da|del|la|le|sur|am|an|upon|on)){0,3})"
 PIECE = rf"(?:{UNIT}|{POSTAL}|{PLACE})"
 # Separator, then one piece; pieces on one line may follow each other ("CO 80301", "Uruguay 64677").
-NEXT_PIECE = regex.compile(rf"(?:[ \t]*,[ \t]*\n?[ \t]*|[ \t]*\n[ \t]*,?[ \t]*|[ \t]+){PIECE}(?![\w'-])")
+# A line break may be followed by e-mail quote marks ("> "): a quoted address block is still one address.
+NEXT_PIECE = regex.compile(rf"(?:[ \t]*,[ \t]*\n?[ \t>]*|[ \t]*\n[ \t>]*,?[ \t]*|[ \t]+){PIECE}(?![\w'-])")
 # A house number written before a street the recognizers found without it ("28245 Puruntie 82").
 HOUSE_NUMBER_BEFORE = regex.compile(r"(?<![\w.,-])\d{1,6}[A-Za-z]?[ \t]+$")
 MAX_PIECES = 8

@@ -107,6 +107,7 @@ def test_postal_code(text: str, expected: list[str]) -> None:
         ("12 Oak Street\nApt. 5\nSpringfield, IL 62704\nthanks", 13, "12 Oak Street\nApt. 5\nSpringfield, IL 62704"),
         ("Hauptstraße 3, 10115 Berlin. Then lunch", 13, "Hauptstraße 3, 10115 Berlin"),
         ("12 Oak Street and then we left", 13, "12 Oak Street"),
+        ("12 Oak Street\n> Springfield, IL 62704\n\nthanks", 13, "12 Oak Street\n> Springfield, IL 62704"),
     ],
 )
 def test_address_block_growth(text: str, street_end: int, expected: str) -> None:
