@@ -33,7 +33,7 @@ def configure_logging() -> None:
     help="PII in a prompt: redact it before the model sees it, or refuse the request (400).",
 )
 @click.option("--max-tokens", default=128, show_default=True, type=click.IntRange(1, 2048), help="Default answer length when a request sets none.")
-@click.option("--max-batch", default=8, show_default=True, type=click.IntRange(1, 64), help="Most non-streaming requests decoded together; 1 turns batching off.")
+@click.option("--max-batch", default=1, show_default=True, type=click.IntRange(1, 64), help="Most non-streaming requests decoded together (e.g. 8); 1 turns batching off.")
 @click.option("--batch-window-ms", default=10.0, show_default=True, type=click.FloatRange(0, 1000), help="How long the first request of a batch waits for others.")
 @click.option("--allow-failed-gates", is_flag=True, help="Serve a run whose compliance gates failed (logged as a warning).")
 @click.option(
