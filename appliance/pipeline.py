@@ -47,7 +47,8 @@ def open_context(
     run = RunDir.open(run_root, create=create)
     resolved_policy = _resolve_policy(run, policy)
     config = _resolve_config(run, config_file, overrides)
-    write_text(run.root / "policy.yaml", policy_yaml(resolved_policy))
+    snapshot = policy_yaml(resolved_policy)
+    write_text(run.root / "policy.yaml", snapshot)
     write_text(run.root / "config.yaml", config_yaml(config))
     sha = policy_sha256(resolved_policy)
     from audits.report import package_versions
@@ -55,7 +56,9 @@ def open_context(
     environment = {**run.manifest.get("environment", {}), "packages": package_versions()}
     run.update_manifest(
         environment=environment,
-        policy={"name": resolved_policy.name, "sha256": sha},
+        # sha256 identifies the policy's meaning (fingerprints use it); file_sha256 the snapshot's bytes,
+        # which verify checks, so a later appliance whose schema gained defaults still verifies this run.
+        policy={"name": resolved_policy.name, "sha256": sha, "file_sha256": hashlib.sha256(snapshot.encode()).hexdigest()},
         config_sha256=hashlib.sha256(config_yaml(config).encode()).hexdigest(),
         models=model_fingerprints([DEFAULT_NER_MODEL]) + _base_model_entry(config),
     )

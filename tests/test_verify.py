@@ -69,7 +69,7 @@ def test_openssl_verifies_the_signature_without_the_appliance(signed_run: Path) 
 
 @pytest.mark.parametrize(
     "name",
-    ["train/adapter/adapter_model.safetensors", "scrub/records.jsonl", "report/report.html", "report/report.json", "report/report.pdf", "train/adapter/MODEL_CARD.md"],
+    ["train/adapter/adapter_model.safetensors", "scrub/records.jsonl", "policy.yaml", "report/report.html", "report/report.json", "report/report.pdf", "train/adapter/MODEL_CARD.md"],
 )
 def test_one_flipped_byte_is_caught_and_named(signed_run: Path, name: str) -> None:
     path = signed_run / name
@@ -174,3 +174,12 @@ def test_not_a_run_directory(tmp_path: Path) -> None:
     code, output = invoke(tmp_path)
     assert code == 1
     assert output == f"Error: {tmp_path.resolve()} is not a run directory (no manifest.json)\n"
+
+
+def test_a_run_still_verifies_when_a_later_schema_resolves_its_policy_differently(signed_run: Path) -> None:
+    """verify checks the policy snapshot's bytes: a new schema default must not break an old run's evidence."""
+    manifest = json.loads((signed_run / "manifest.json").read_text())
+    assert manifest["policy"]["file_sha256"] == sha256_file(signed_run / "policy.yaml")
+    assert manifest["policy"]["sha256"] != manifest["policy"]["file_sha256"]  # the meaning's hash, not the file's
+    code, output = invoke(signed_run)
+    assert code == 0, output

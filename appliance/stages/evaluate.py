@@ -184,6 +184,8 @@ def _privacy_audit(ctx: StageContext, model, tokenizer, train_records: list[Reco
     result = privacy_audit(
         model, tokenizer, train_records=train_records, held_out_rows=rows, audit=audit, seed=ctx.config.train.seed,
         max_len=ctx.config.train.max_seq_len, max_members=ctx.config.evaluate.max_records, canaries=canaries, detect=detect,
+        # The empirical epsilon bound is for the same (epsilon, delta) notion the training run claims.
+        delta=((trained.summary.get("dp") if trained else None) or {}).get("delta", 0.0),
     )
     _echo_privacy(ctx, result)
     return result
