@@ -12,12 +12,25 @@ def gate(name: str, status: str, value: Any, threshold: Any, detail: str) -> dic
 
 
 def redaction_gates(scrub_summary: dict[str, Any] | None, policy: Policy) -> list[dict[str, Any]]:
+    """Residual PII after redaction, and recall estimated on the policy's labelled sample."""
+    minimum = policy.recall.min_token_recall
     if not scrub_summary:
-        return [gate("redaction.residual_rate", "not_applicable", None, policy.residual.max_rate, "scrub stage has not run")]
+        return [
+            gate("redaction.residual_rate", "not_applicable", None, policy.residual.max_rate, "scrub stage has not run"),
+            gate("redaction.estimated_recall", "not_applicable", None, minimum, "scrub stage has not run"),
+        ]
     rate = scrub_summary["residual"]["rate"]
     limit = policy.residual.max_rate
     status = "pass" if rate <= limit else "fail"
-    return [gate("redaction.residual_rate", status, rate, limit, f"suspected PII left per record after redaction (re-scan found {scrub_summary['residual']['findings']})")]
+    residual = gate("redaction.residual_rate", status, rate, limit, f"suspected PII left per record after redaction (re-scan found {scrub_summary['residual']['findings']})")
+    estimate = scrub_summary.get("estimated_recall")
+    if estimate is not None:
+        recall = estimate["gate"]  # judged by the scrub stage on the interval's lower end
+    elif minimum is None:
+        recall = gate("redaction.estimated_recall", "not_applicable", None, None, "policy sets no minimum estimated recall (recall.min_token_recall)")
+    else:
+        recall = gate("redaction.estimated_recall", "fail", None, minimum, "policy sets a minimum estimated recall but no labelled sample was scored; set recall.gold_sample")
+    return [residual, recall]
 
 
 def privacy_gates(train_summary: dict[str, Any] | None, policy: Policy) -> list[dict[str, Any]]:

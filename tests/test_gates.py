@@ -133,7 +133,7 @@ def manifest(*, good: bool) -> dict:
 
 
 EVERY_GATE = {
-    "redaction.residual_rate", "privacy.dp_required", "privacy.epsilon", "privacy.delta",
+    "redaction.residual_rate", "redaction.estimated_recall", "privacy.dp_required", "privacy.epsilon", "privacy.delta",
     "privacy.membership_auc", "privacy.canary_exposure", "privacy.regurgitation",
     "fairness.loss_gap.gender", "fairness.demographic_parity.gender", "fairness.counterfactual.gender",
 }
@@ -260,3 +260,25 @@ def test_fair_decisions_pass_the_default_policy(tmp_path: Path) -> None:
     result = audit(csv)
     assert result.exit_code == 0, result.output
     assert printed_disparities(result.output)[0] == round(expected, 3)
+
+
+@pytest.mark.parametrize(
+    ("per_record", "status"),
+    [([(19, 1)] * 40, "pass"), ([(7, 3)] * 40, "fail")],
+)
+def test_estimated_recall_gate_judges_the_lower_end_of_the_sample_interval(per_record: list, status: str) -> None:
+    from scrubbers.evaluation import estimate_token_recall, recall_gate
+
+    chosen = DEFAULT.model_copy(update={"recall": DEFAULT.recall.model_copy(update={"min_token_recall": 0.9, "gold_sample": "gold.jsonl"})})
+    estimate = estimate_token_recall(per_record)
+    run = manifest(good=True)
+    run["stages"]["scrub"]["summary"]["estimated_recall"] = {**estimate.as_dict(), "gate": recall_gate(estimate, 0.9)}
+    gate_status, value, threshold = judged(run, chosen)["redaction.estimated_recall"]
+    assert (gate_status, threshold) == (status, 0.9)
+    assert value == round(estimate.low, 4) and estimate.low <= estimate.recall
+
+
+def test_a_minimum_recall_without_a_scored_sample_fails_and_no_minimum_is_not_applicable() -> None:
+    assert judged(manifest(good=True), DEFAULT)["redaction.estimated_recall"][0] == "not_applicable"
+    chosen = DEFAULT.model_copy(update={"recall": DEFAULT.recall.model_copy(update={"min_token_recall": 0.9})})
+    assert judged(manifest(good=True), chosen)["redaction.estimated_recall"] == ("fail", None, 0.9)
