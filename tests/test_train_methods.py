@@ -51,9 +51,14 @@ def test_each_method_trains_and_its_output_scores(method, saved, trainable, tiny
     assert result.steps == 4 and result.details["method"] == method
     assert result.trainable_parameters == trainable
     assert (result.adapter_dir / saved).is_file() and (result.adapter_dir / "tokenizer.json").is_file()
-    tuned = token_losses(load_adapter(tiny_model_dir, result.adapter_dir, CPU), load_tokenizer(tiny_model_dir), RECORDS[:4], max_len=48)
+    model = load_adapter(tiny_model_dir, result.adapter_dir, CPU)
+    tuned = token_losses(model, load_tokenizer(tiny_model_dir), RECORDS[:4], max_len=48)
     assert [n for _, n in tuned] == [n for _, n in base_losses]
     assert [loss for loss, _ in tuned] != pytest.approx([loss for loss, _ in base_losses], rel=1e-4)
+    # Every method offers the base model through the same switch, for the base-vs-tuned comparisons.
+    with model.disable_adapter():
+        base = token_losses(model, load_tokenizer(tiny_model_dir), RECORDS[:4], max_len=48)
+    assert [loss for loss, _ in base] == pytest.approx([loss for loss, _ in base_losses], rel=1e-4)
 
 
 def test_merge_writes_a_plain_model_that_answers_like_the_adapter(tiny_model_dir: Path, tmp_path: Path) -> None:

@@ -9,8 +9,10 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -26,10 +28,42 @@ def load_adapter(model_dir: Path, adapter_dir: Path, device: torch.device | None
 
     check_safetensors(adapter_dir)  # peft would otherwise fall back to a pickled adapter_model.bin
     if not (Path(adapter_dir) / "adapter_config.json").is_file():
-        # method full: the folder is the whole fine-tuned model (it has no disable_adapter()).
-        return load_causal_lm(adapter_dir, device).eval()
+        # method full: the folder is the whole fine-tuned model; the base is loaded beside it.
+        return FullyTuned(load_causal_lm(adapter_dir, device).eval(), load_causal_lm(model_dir, device).eval())
     model = PeftModel.from_pretrained(load_causal_lm(model_dir, device), Path(adapter_dir), is_trainable=False)
     return model.eval()
+
+
+class FullyTuned:
+    """A fully fine-tuned model with the base beside it, behind peft's `disable_adapter()` switch.
+
+    Every base-versus-tuned comparison (held-out loss, privacy attacks, probes, baselines) is then
+    one code path whatever the training method. Costs a second copy of the (small) model.
+    """
+
+    def __init__(self, tuned: Any, base: Any) -> None:
+        object.__setattr__(self, "_tuned", tuned)
+        object.__setattr__(self, "_base", base)
+        object.__setattr__(self, "_active", tuned)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(object.__getattribute__(self, "_active"), name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._active(*args, **kwargs)
+
+    def eval(self) -> FullyTuned:
+        self._tuned.eval()
+        self._base.eval()
+        return self
+
+    @contextmanager
+    def disable_adapter(self) -> Iterator[None]:
+        object.__setattr__(self, "_active", self._base)
+        try:
+            yield
+        finally:
+            object.__setattr__(self, "_active", self._tuned)
 
 
 @torch.no_grad()
