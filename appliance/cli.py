@@ -235,7 +235,7 @@ def models_list() -> None:
     for name in REGISTRY:
         status = model_status(name)
         state = "ready" if status.ready else status.problem
-        click.echo(f"{name:<26} {status.kind:<4} {state}")
+        click.echo(f"{name:<26} {status.kind:<9} {state}")
 
 
 @models.command("path")

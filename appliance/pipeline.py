@@ -13,7 +13,7 @@ from appliance import offline
 from appliance.config import RunConfig, config_yaml, load_config, parse_config
 from appliance.errors import ApplianceError, GateFailed
 from appliance.files import write_text
-from appliance.models import DEFAULT_NER_MODEL, model_fingerprints
+from appliance.models import DEFAULT_EMBEDDING_MODEL, DEFAULT_NER_MODEL, model_fingerprints
 from appliance.records import StageRecord, dumps
 from appliance.rundir import STAGES, RunDir, now
 from appliance.stages import audit, compare, evaluate, ingest, report, scrub, train
@@ -60,9 +60,14 @@ def open_context(
         # which verify checks, so a later appliance whose schema gained defaults still verifies this run.
         policy={"name": resolved_policy.name, "sha256": sha, "file_sha256": hashlib.sha256(snapshot.encode()).hexdigest()},
         config_sha256=hashlib.sha256(config_yaml(config).encode()).hexdigest(),
-        models=model_fingerprints([DEFAULT_NER_MODEL]) + _base_model_entry(config),
+        models=model_fingerprints([DEFAULT_NER_MODEL, *_retrieval_model(config)]) + _base_model_entry(config),
     )
     return StageContext(run=run, policy=resolved_policy, policy_sha256=sha, config=config, echo=echo, sources=sources, strict=strict)
+
+
+def _retrieval_model(config: RunConfig) -> list[str]:
+    """The embedding model, when a compared method retrieves passages with it."""
+    return [DEFAULT_EMBEDDING_MODEL] if {"retrieval", "adapter+retrieval"} & set(config.evaluate.compare) else []
 
 
 def _base_model_entry(config: RunConfig) -> list[dict[str, str]]:

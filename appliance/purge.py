@@ -42,6 +42,8 @@ SPLIT = "train/split.json"
 ADAPTER = "train/adapter"
 CHECKPOINTS = "train/checkpoints"
 PER_RECORD = "evaluate/per_record.jsonl"
+ANSWERS = "compare/answers.jsonl"
+RETRIEVAL_INDEX = "compare"
 REPORT_STAGE = "report"
 
 
@@ -167,6 +169,7 @@ def _rewrite(run: RunDir, subject_id: str, erasure: Erasure) -> None:
         (scrubbed, lambda row: not _belongs(row, subject_id, ids)),
         (run.root / FINDINGS, lambda row: row["record_id"] not in ids),
         (run.root / PER_RECORD, lambda row: row["record_id"] not in ids),
+        (run.root / ANSWERS, lambda row: row["record_id"] not in ids),
     ):
         if path.is_file():
             write_jsonl(path, [row for row in read_jsonl(path) if keep(row)])
@@ -176,6 +179,7 @@ def _rewrite(run: RunDir, subject_id: str, erasure: Erasure) -> None:
         for side in ("train", "validation"):
             split[side] = [i for i in split.get(side, []) if i not in ids]
         write_json(split_path, split)
+    _purge_retrieval_index(run.root / RETRIEVAL_INDEX, ids)
     if erasure.reidentification_vault != "absent":
         _reseal_reidentification(run, ids)
     if CHECKPOINTS in erasure.retrain:
@@ -184,6 +188,18 @@ def _rewrite(run: RunDir, subject_id: str, erasure: Erasure) -> None:
     # Last: the raw records are where the subject's ids are found, so a re-run after a crash still finds them above.
     raw = list(_sealed_rows(run, RAW_RECORDS))
     write_sealed_jsonl(vault / RAW_RECORDS, (r for r in raw if r["id"] not in ids))
+
+
+def _purge_retrieval_index(folder: Path, ids: set[str]) -> None:
+    """The compare stage's passage index without the subject's passages (rows and vectors stay aligned)."""
+    if not (folder / "index.json").is_file():
+        return
+    from appliance.baselines.retrieval import PassageIndex
+
+    index = PassageIndex.load(folder)
+    keep = [i for i, passage in enumerate(index.passages) if passage.record_id not in ids]
+    if len(keep) < len(index.passages):
+        PassageIndex([index.passages[i] for i in keep], index.vectors[keep], index.model, index.model_sha256).save(folder)
 
 
 def _reseal_reidentification(run: RunDir, erased_ids: set[str]) -> None:

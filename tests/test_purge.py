@@ -194,3 +194,18 @@ def test_an_erased_subject_stays_out_when_the_sources_are_ingested_again(run_dir
     assert ingest["summary"]["filtered_by_reason"]["erased_subject"] == 2
     leaks = [name for name, text in everything_readable(run_dir).items() if "decrypted" in name and "Zebediah Quartermaine" in text]
     assert leaks == []
+
+
+def test_the_subjects_passages_leave_the_retrieval_index_and_it_still_loads(tmp_path: Path) -> None:
+    import numpy as np
+
+    from appliance.baselines.retrieval import Passage, PassageIndex
+    from appliance.purge import _purge_retrieval_index
+
+    passages = [Passage(record_id=f"r{i}", text=f"passage {i}") for i in range(4)]
+    vectors = np.eye(4, dtype=np.float32)
+    PassageIndex(passages, vectors, "all-minilm-l6-v2", "0" * 64).save(tmp_path)
+    _purge_retrieval_index(tmp_path, {"r1", "r3"})
+    index = PassageIndex.load(tmp_path)  # refuses files whose hashes do not match index.json
+    assert [p.record_id for p in index.passages] == ["r0", "r2"]
+    assert index.vectors.tolist() == vectors[[0, 2]].tolist()
