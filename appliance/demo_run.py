@@ -24,6 +24,13 @@ def run_demo(run_dir: Path, *, base_model: str | None = None, max_steps: int | N
         # Every audit on: planted canaries for exposure, and regurgitation probes.
         "audit": {"canaries": 4, "canary_repeats": 2, "regurgitation_samples": 8, "counterfactual_records": 8},
         "train": {"dp": dp, "target_epsilon": 8.0, "base_model": base_model, "max_steps": max_steps or 20, "learning_rate": 2e-3},
+        # The same few held-out questions answered three ways, so the report shows whether fine-tuning earned its cost.
+        "evaluate": {"compare": ["prompt", "retrieval", "adapter"], "compare_records": 4, "max_new_tokens": 32, "generation_records": 4},
+        "objectives": {
+            "use_case": "Answer retail-banking customers' questions about cards, loans and accounts",
+            "department": "Customer service",
+            "metrics": [{"metric": "token_f1", "target": 0.2}, {"metric": "pii_emitted", "target": 0}, {"metric": "p95_latency_s", "target": 10.0}],
+        },
     }
     ctx = open_context(run_dir, policy=DEMO_POLICY, overrides=overrides, sources=(corpus.root,), echo=echo)
     run_all(ctx, force=force)
