@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pytest
 from click.testing import CliRunner
 
 from appliance.commands.audit_tools import fairness_command, register_audit_group

@@ -10,7 +10,7 @@ import torch
 from appliance.config import TrainConfig
 from appliance.errors import ApplianceError
 from appliance.records import Record, Source
-from appliance.train.data import IGNORE, Example, collate, encode_document, encode_for_task
+from appliance.train.data import IGNORE, collate, encode_document, encode_for_task
 from appliance.train.lm import load_causal_lm, load_tokenizer
 from appliance.train.loop import per_example_loss, train_lora
 from appliance.train.packing import model_inputs, pack_examples, verify_isolation
