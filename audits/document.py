@@ -179,6 +179,7 @@ def evaluation_blocks(report: dict[str, Any]) -> list[Block]:
     blocks += per_class_blocks(base, adapter)
     blocks += generation_blocks(evaluation.get("generation"))
     blocks += comparison_blocks(report.get("comparison"))
+    blocks += review_blocks(report.get("review"))
     return blocks
 
 
@@ -238,6 +239,24 @@ def comparison_blocks(comparison: dict[str, Any] | None) -> list[Block]:
     if definitions:
         blocks.append(Bullets(tuple(f"{name}: {text}" for name, text in definitions.items())))
     return blocks
+
+
+def review_blocks(review: dict[str, Any] | None) -> list[Block]:
+    """Experts' blind grades: accuracy per answer type with its interval, and how much reviewers agreed."""
+    if not review:
+        return []
+    rows = tuple(
+        (method, fmt(m["graded"]), fmt(m["correct"]), fmt(m["partly"]), fmt(m["wrong"]), fmt(m["accuracy"]), f"[{fmt(m['accuracy_ci95'][0])}, {fmt(m['accuracy_ci95'][1])}]", fmt(m.get("preferred_share")))
+        for method, m in review["methods"].items()
+    )
+    agreement = review.get("agreement") or {}
+    kappa = "not measured (no answer was graded by two reviewers)" if agreement.get("kappa") is None else f"{agreement['statistic']} {fmt(agreement['kappa'])} over {agreement['answers']} answers"
+    return [
+        Heading("Domain expert review"),
+        Paragraph(f"{review['items']} held-out questions graded blind by {review['reviewers']} reviewer(s) ({review['grades']} grade sheets); answers were shown in random order without their method. Agreement between reviewers: {kappa}."),
+        Table(("Answer", "Graded", "Correct", "Partly", "Wrong", "Accuracy", "95% interval", "Preferred"), rows, "Accuracy is the share marked correct (partly counts as not correct); the interval is Wilson's."),
+        Bullets(tuple(f"{name}: {text}" for name, text in review.get("definitions", {}).items())),
+    ]
 
 
 def compute_blocks(report: dict[str, Any]) -> list[Block]:

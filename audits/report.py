@@ -155,6 +155,8 @@ def build_report(
         "objectives": objectives or {"use_case": "", "department": "", "task": "", "enforced": False, "verdicts": [], "counts": {"met": 0, "missed": 0, "not_measured": 0}},
         "evaluation": {**summary("evaluate").get("metrics", {}), **({"generation": summary("evaluate")["generation"]} if summary("evaluate").get("generation") else {})},
         "comparison": comparison(summary("compare")),
+        # Domain experts' blind grades (appliance review import), when there are any.
+        "review": {k: v for k, v in manifest["review"].items() if k != "files"} if manifest.get("review") else None,
         "compute": compute,
         "privacy": {
             "plan": summary("audit").get("privacy_plan", {}),

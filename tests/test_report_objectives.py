@@ -105,3 +105,24 @@ def test_compute_used_reports_flops_and_labels_estimated_energy(tmp_path: Path) 
     assert compute["energy_joules"] == round(sum(row["joules"] for row in compute["stages"]), 3)
     shown = section(html, "compute")
     assert "ESTIMATE for stages without a counter" in shown and "Energy (estimated)" in shown
+
+
+def test_imported_expert_review_is_shown_with_its_interval_and_agreement(tmp_path: Path) -> None:
+    from test_report_fixture import fabricate_run
+
+    from appliance.evidence import sign_run
+    from appliance.pipeline import run_stage
+    from appliance.review import Grade, review_summary
+
+    grades = [
+        Grade(f"item-{i}", f"r{i}", reviewer, {"adapter": "correct" if i < 3 else "wrong", "reference": "correct", "prompt": "wrong"}, "adapter", "")
+        for i in range(4) for reviewer in ("aaaa", "bbbb")
+    ]
+    ctx = fabricate_run(tmp_path / "run", comparison=COMPARISON)
+    ctx.run.update_manifest(review={**review_summary(grades, adapter="adapter", baseline="prompt"), "files": []})
+    run_stage("report", ctx)
+    sign_run(ctx.run)
+    report, html = read(ctx.run.root)
+    assert report["review"]["methods"]["adapter"]["accuracy"] == 0.75 and report["review"]["reviewers"] == 2
+    assert "Domain expert review" in html and "cohen" in html
+    assert "<td>adapter</td><td>8</td><td>6</td><td>0</td><td>2</td><td>0.75</td>" in html.replace("\n", "")
