@@ -74,14 +74,15 @@ def remove_orphaned_temp_files(path: Path) -> int:
     prefix = f".{path.name}."
     for candidate in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
         pid = candidate.name[len(prefix):].split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             with contextlib.suppress(FileNotFoundError):
                 candidate.unlink()
                 removed += 1
     return removed
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one we may not signal still counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -14,7 +14,7 @@ from typing import Any
 
 from appliance import __version__
 from appliance.errors import ApplianceError
-from appliance.files import sha256_file, write_json
+from appliance.files import process_alive, sha256_file, write_json
 from appliance.records import FileEntry, StageRecord
 from appliance.vault import vault_dir
 
@@ -124,7 +124,7 @@ class RunDir:
                 break
             except FileExistsError:
                 holder = _lock_holder(lock_path)
-                if holder is not None and _alive(holder):
+                if holder is not None and process_alive(holder):
                     raise ApplianceError(f"{self.root} is in use by process {holder}; wait for it to finish (or stop it) and try again") from None
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(lock_path)  # stale: its process is gone
@@ -142,16 +142,6 @@ def _lock_holder(path: Path) -> int | None:
         return int(path.read_text().strip() or "0") or None
     except (OSError, ValueError):
         return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def new_manifest() -> dict[str, Any]:
