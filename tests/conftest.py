@@ -33,3 +33,17 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) 
     from appliance.train.lm import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"), tokenizer_dir=smollm2_dir, seed=0)
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Tiny matrices gain nothing from a second thread, and on a shared CPU lose up to 10x waiting for it.
+
+    Use with `pytestmark = pytest.mark.usefixtures("one_thread")` in a training test module.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -26,13 +26,7 @@ DOCUMENTS = [
 RECORDS = [Record(f"d{i}", "document", SOURCE, text=text) for i, text in enumerate(DOCUMENTS * 4)]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny matrices gain nothing from a second thread on a shared CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import random
 from pathlib import Path
 
 import pytest
-import torch
 from click.testing import CliRunner
 
 from appliance.cli import main
@@ -26,13 +25,7 @@ RECORDS = [
 CONFIG = TrainConfig(max_steps=8, batch_size=4, learning_rate=1e-2, warmup_steps=2, max_seq_len=48, checkpoint_every=3)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny matrices gain nothing from a second thread, and on a shared CPU lose 10x waiting for it."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class Interrupted(Exception):

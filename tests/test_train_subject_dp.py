@@ -32,12 +32,7 @@ RECORDS = [ticket(100 * c + k, f"customer-{c}") for c in range(10) for k in rang
 CONFIG = TrainConfig(max_steps=3, batch_size=4, learning_rate=1e-2, warmup_steps=0, max_seq_len=48, checkpoint_every=0, dp=True, privacy_unit="subject", accountant="rdp")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_each_subject_becomes_one_example_of_their_records(tiny_model_dir: Path) -> None:

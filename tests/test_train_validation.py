@@ -28,12 +28,7 @@ def chat(i: int, subject: str | None = None) -> Record:
     )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_split_keeps_every_subject_on_one_side() -> None:
