@@ -55,14 +55,13 @@ def train(
     })
     overrides["tracking"] = {"backend": tracking}
     overrides["train"]["resume"] = resume  # never inherited from an earlier invocation
+    ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, echo=click.echo, create=False)
     if show_masking is not None:
         from appliance.stages.train import show_masking as render
 
-        ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, echo=click.echo, create=False)
         for block in render(ctx, show_masking):
             click.echo(block)
         return
-    ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, echo=click.echo, create=False)
     with ctx.run.lock():
         try:
             # A resumed run must run even though its fingerprint matches the interrupted one.

@@ -30,6 +30,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from appliance.errors import ApplianceError
+from appliance.train.methods import restore_snapshot
 
 STEP_FOLDER = re.compile(r"step-(\d+)")
 
@@ -120,9 +121,7 @@ def load_checkpoint(path: Path, *, model, optimizer, scheduler, fingerprint: str
     missing = set(weights) ^ {name for name, p in params.items() if p.requires_grad}
     if missing:
         raise ApplianceError(f"{path}: checkpoint weights do not match the model ({len(missing)} names differ)")
-    with torch.no_grad():
-        for name, tensor in weights.items():
-            params[name].copy_(tensor)
+    restore_snapshot(model, weights)
 
     moments = load_file(path / "optimizer.safetensors")
     optimizer_state: dict[int, dict[str, torch.Tensor]] = {}

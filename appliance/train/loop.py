@@ -321,8 +321,9 @@ def train_lora(
             checkpoint(step)
 
     # Cleanup: check that training changed something, keep the best weights, then save.
-    final = trainable_snapshot(peft_model)
-    if step > 0 and all(torch.equal(initial[name], final[name]) for name in initial):
+    # Compared with the live weights: a third copy (of the whole model under method full) is not needed.
+    current = dict(peft_model.named_parameters())
+    if step > 0 and all(torch.equal(initial[name], current[name]) for name in initial):
         raise ApplianceError("training left every trainable weight unchanged; the adapter would be a no-op")
     if best is not None and stopper.best_step != step:
         restore_snapshot(peft_model, best)

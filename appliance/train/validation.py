@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from appliance.train.data import Example, collate
-from appliance.train.packing import model_inputs
+from appliance.train.data import Example
 
 
 @torch.no_grad()
@@ -25,19 +24,16 @@ def validation_loss(model, examples: Sequence[Example], pad_id: int, *, batch_si
 
     Token-weighted, so one long record counts as much as its tokens; NaN when there is nothing to score.
     """
-    from appliance.train.loop import per_example_loss
+    from appliance.train.scoring import score_examples  # scoring imports loop, which imports this module
 
     was_training = model.training
     model.eval()
-    device = next(model.parameters()).device
     total, count = 0.0, 0
     order = sorted(range(len(examples)), key=lambda i: -len(examples[i].input_ids))  # little padding
     try:
         for start in range(0, len(order), batch_size):
-            batch = collate([examples[i] for i in order[start : start + batch_size]], pad_id)
-            batch = {key: value.to(device) for key, value in batch.items()}
-            loss_sums, counts = per_example_loss(model(**model_inputs(batch)).logits.float(), batch["labels"])
-            total, count = total + float(loss_sums.sum()), count + int(counts.sum())
+            for loss, tokens in score_examples(model, [examples[i] for i in order[start : start + batch_size]], pad_id):
+                total, count = total + loss, count + tokens
     finally:
         model.train(was_training)
     return total / count if count else math.nan
