@@ -68,9 +68,9 @@ class Erasure:
         return {**data, "status": status}
 
 
-def subject_hash(subject_id: str) -> str:
+def subject_hash(subject_id: str, salt: bytes | None = None) -> str:
     """HMAC-SHA256 of the id under this installation's erasure salt: stable here, not reversible elsewhere."""
-    return hmac.new(erasure_salt(), subject_id.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(salt or erasure_salt(), subject_id.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def erased_subjects(run: RunDir) -> set[str]:
@@ -81,7 +81,10 @@ def erased_subjects(run: RunDir) -> set[str]:
 def is_erased(run: RunDir) -> Callable[[str | None], bool]:
     """A predicate for ingest: True for a subject id this run has erased."""
     erased = erased_subjects(run)
-    return lambda subject_id: bool(erased) and subject_id is not None and subject_hash(subject_id) in erased
+    if not erased:
+        return lambda subject_id: False
+    salt = erasure_salt()  # read once: the predicate runs for every ingested record
+    return lambda subject_id: subject_id is not None and subject_hash(subject_id, salt) in erased
 
 
 def purge_subject(run_root: Path, subject_id: str, *, dry_run: bool = False) -> Erasure:

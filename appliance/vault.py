@@ -39,15 +39,20 @@ def vault_dir(run_id: str) -> Path:
     return folder
 
 
+def seal_line(aead: AESGCM, associated: bytes, row: dict[str, Any]) -> bytes:
+    """One sealed JSONL line (without its newline): base64 of a fresh nonce and the AES-GCM ciphertext."""
+    nonce = os.urandom(12)
+    plain = json.dumps(row, ensure_ascii=False, sort_keys=True).encode()
+    return base64.b64encode(nonce + aead.encrypt(nonce, plain, associated))
+
+
 def write_sealed_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     aead = AESGCM(vault_key())
     associated = path.name.encode()
     count = 0
     with atomic_writer(path) as handle:
         for row in rows:
-            nonce = os.urandom(12)
-            plain = json.dumps(row, ensure_ascii=False, sort_keys=True).encode()
-            handle.write(base64.b64encode(nonce + aead.encrypt(nonce, plain, associated)).decode() + "\n")
+            handle.write(seal_line(aead, associated, row).decode() + "\n")
             count += 1
     return count
 

@@ -7,10 +7,7 @@ truncating them, so no list of records is ever held, however large the corpus.
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
-import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -21,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from appliance.files import atomic_writer
 from appliance.records import Record
-from appliance.vault import vault_key
+from appliance.vault import seal_line, vault_key
 
 
 class RecordSink(Protocol):
@@ -57,13 +54,9 @@ class _SealedLines:
 
     def __init__(self, handle: IO[bytes], name: str, aead: AESGCM) -> None:
         self.handle, self.associated, self.aead = handle, name.encode(), aead
-        self.rows = 0
 
     def write(self, row: dict[str, Any]) -> None:
-        nonce = os.urandom(12)
-        plain = json.dumps(row, ensure_ascii=False, sort_keys=True).encode()
-        self.handle.write(base64.b64encode(nonce + self.aead.encrypt(nonce, plain, self.associated)) + b"\n")
-        self.rows += 1
+        self.handle.write(seal_line(self.aead, self.associated, row) + b"\n")
 
     def position(self) -> int:
         return self.handle.tell()
@@ -79,27 +72,18 @@ class SealedSink:
     def __init__(self, records: _SealedLines, sidecar: _SealedLines) -> None:
         self._records, self._sidecar = records, sidecar
 
-    @property
-    def records_written(self) -> int:
-        return self._records.rows
-
-    @property
-    def sidecar_written(self) -> int:
-        return self._sidecar.rows
-
     def add(self, record: Record, sidecar: dict[str, Any] | None) -> None:
         self._records.write(record.to_json())
         if sidecar is not None:
             self._sidecar.write(sidecar)
 
     def mark(self) -> tuple[int, ...]:
-        """Byte offsets and row counts of both files."""
-        return self._records.position(), self._sidecar.position(), self._records.rows, self._sidecar.rows
+        """Byte offsets of both files."""
+        return self._records.position(), self._sidecar.position()
 
     def roll_back(self, mark: tuple[int, ...]) -> None:
         self._records.truncate(mark[0])
         self._sidecar.truncate(mark[1])
-        self._records.rows, self._sidecar.rows = mark[2], mark[3]
 
 
 @contextlib.contextmanager
