@@ -285,13 +285,9 @@ def import_reviews(run_root: Path, filled: Path) -> ReviewImport:
 
 def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float, float]:
     """Wilson score interval for a proportion (95% by default); (0, 1) when there are no trials."""
-    if trials == 0:
-        return 0.0, 1.0
-    p = successes / trials
-    denominator = 1 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denominator
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    from scrubbers.evaluation import wilson_interval as interval
+
+    return interval(successes, trials, z=z)
 
 
 def cohen_kappa(first: Sequence[str], second: Sequence[str]) -> float:
@@ -321,11 +317,11 @@ def fleiss_kappa(table: Sequence[Sequence[int]]) -> float:
 def review_summary(grades: Sequence[Grade], *, adapter: str, baseline: str) -> dict[str, Any]:
     """Per method: graded answers, correct/partly/wrong, accuracy (share correct) with a 95% Wilson interval, preference share; agreement."""
     methods: dict[str, Any] = {}
+    preferred = [g.preferred for g in grades if g.preferred]
     for method in (adapter, "reference", baseline):
         given = [g.grades[method] for g in grades if method in g.grades]
         counts = Counter(given)
         low, high = wilson_interval(counts["correct"], len(given))
-        preferred = [g.preferred for g in grades if g.preferred]
         methods[method] = {
             "graded": len(given),
             **{grade: counts[grade] for grade in GRADES},
