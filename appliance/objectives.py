@@ -163,13 +163,9 @@ def judge_objectives(objectives: Objectives, summaries: Summaries) -> list[Verdi
 
 def objective_gates(verdicts: list[Verdict]) -> list[dict[str, Any]]:
     """Enforced objectives as compliance gates: met passes; missed or not measured fails (nothing proves it was met)."""
+    from audits.gates import gate
+
     return [
-        {
-            "name": f"objectives.{v.metric}",
-            "status": "pass" if v.status == "met" else "fail",
-            "value": v.value,
-            "threshold": v.target,
-            "detail": f"objective {v.metric} {v.op} {v.target}: {v.status.replace('_', ' ')} ({v.source})",
-        }
+        gate(f"objectives.{v.metric}", "pass" if v.status == "met" else "fail", v.value, v.target, f"objective {v.metric} {v.op} {v.target}: {v.status.replace('_', ' ')} ({v.source})")
         for v in verdicts
     ]

@@ -9,6 +9,7 @@ methods search an exact cosine index of the scrubbed training split, saved as co
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -165,11 +166,9 @@ def answer_all(ctx: StageContext, held_out: Sequence, train_pool: Sequence, retr
         for item in held_out:
             retrieved = passages.get(item.record_id, []) if method in RETRIEVAL_METHODS else []
             messages = _prompt(method, item, examples, retrieved)
-            if method.startswith("adapter"):
+            # The baselines are the base model: the adapter is switched off for them.
+            with contextlib.nullcontext() if method.startswith("adapter") else model.disable_adapter():
                 generation = generate_answer(model, tokenizer, messages, max_new_tokens=settings.max_new_tokens, max_prompt_tokens=max_prompt)
-            else:
-                with model.disable_adapter():
-                    generation = generate_answer(model, tokenizer, messages, max_new_tokens=settings.max_new_tokens, max_prompt_tokens=max_prompt)
             support = [m.content for m in messages]
             score = score_answer(generation.text, item.reference, support, latency_s=generation.latency_s, new_tokens=generation.new_tokens)
             findings, scrubbed = _scrub(scrubber, generation.text, item.record_id, method)

@@ -21,8 +21,6 @@ from appliance.stages.train import ADAPTER, SPLIT
 
 PRIVACY_AUDIT = "privacy_audit.json"
 COUNTERFACTUAL = "counterfactual.json"
-# Held-out prompts answered in the generation sample: enough to catch an adapter that emits PII,
-# few enough to keep evaluate quick on a CPU (the compare stage answers more, per method).
 
 
 def input_entries(ctx: StageContext) -> list[FileEntry]:
