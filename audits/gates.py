@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from policies import Policy
+from scrubbers.evaluation import recall_gate
 
 
 def gate(name: str, status: str, value: Any, threshold: Any, detail: str) -> dict[str, Any]:
@@ -24,12 +25,8 @@ def redaction_gates(scrub_summary: dict[str, Any] | None, policy: Policy) -> lis
     status = "pass" if rate <= limit else "fail"
     residual = gate("redaction.residual_rate", status, rate, limit, f"suspected PII left per record after redaction (re-scan found {scrub_summary['residual']['findings']})")
     estimate = scrub_summary.get("estimated_recall")
-    if estimate is not None:
-        recall = estimate["gate"]  # judged by the scrub stage on the interval's lower end
-    elif minimum is None:
-        recall = gate("redaction.estimated_recall", "not_applicable", None, None, "policy sets no minimum estimated recall (recall.min_token_recall)")
-    else:
-        recall = gate("redaction.estimated_recall", "fail", None, minimum, "policy sets a minimum estimated recall but no labelled sample was scored; set recall.gold_sample")
+    # Judged by the scrub stage on the interval's lower end; without a scored sample, by the same rule here.
+    recall = estimate["gate"] if estimate is not None else recall_gate(None, minimum)
     return [residual, recall]
 
 

@@ -274,7 +274,7 @@ def recall_gate(estimate: RecallEstimate | None, minimum: float | None) -> dict[
     """
     name = "redaction.estimated_recall"
     if minimum is None:
-        return {"name": name, "status": "not_applicable", "value": estimate.low if estimate else None, "threshold": None, "detail": "policy sets no minimum estimated recall"}
+        return {"name": name, "status": "not_applicable", "value": estimate.low if estimate else None, "threshold": None, "detail": "policy sets no minimum estimated recall (recall.min_token_recall)"}
     if estimate is None:
         return {"name": name, "status": "fail", "value": None, "threshold": minimum, "detail": "policy sets a minimum estimated recall but no labelled sample was scored; set recall.gold_sample"}
     percent = round(estimate.confidence * 100)
