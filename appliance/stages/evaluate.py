@@ -95,12 +95,13 @@ def _evaluate(ctx: StageContext) -> StageOutput:
     fairness_path = folder / "fairness_model.json"
     write_json(fairness_path, fairness)
     outputs.append(fairness_path)
-    privacy = _privacy_audit(ctx, model, tokenizer, [by_id[i] for i in split["train"] if i in by_id], rows)
+    detector = _Detector(ctx.policy)  # built on first use, shared by the regurgitation probe and the generation sample
+    privacy = _privacy_audit(ctx, model, tokenizer, [by_id[i] for i in split["train"] if i in by_id], rows, detector)
     privacy_path = folder / PRIVACY_AUDIT
     write_json(privacy_path, privacy)
     outputs.append(privacy_path)
     summary: dict[str, Any] = {"metrics": metrics, "fairness_model": fairness, "privacy_audit": privacy}
-    generation = _generation_sample(ctx, model, tokenizer, held_out) if ctx.config.task == "instruction" and ctx.config.evaluate.generation_records else None
+    generation = _generation_sample(ctx, model, tokenizer, held_out, detector) if ctx.config.task == "instruction" and ctx.config.evaluate.generation_records else None
     if generation:
         generation_path = folder / "generation.json"
         write_json(generation_path, generation)
@@ -128,19 +129,33 @@ def _evaluate(ctx: StageContext) -> StageOutput:
     return StageOutput(outputs=outputs, counts={"records_evaluated": len(rows)}, summary=summary)
 
 
-def _generation_sample(ctx: StageContext, model, tokenizer, held_out: list[Record]) -> dict[str, Any] | None:
+class _Detector:
+    """The policy's detector, detection only (no operator runs, so the hash salt is never used); built once, when first called."""
+
+    def __init__(self, policy) -> None:
+        self.policy, self._detect = policy, None
+
+    def __call__(self, texts: list[str]) -> list[list]:
+        if self._detect is None:
+            from scrubbers.detect_file import DETECTION_ONLY_SALT
+            from scrubbers.engine import Scrubber
+
+            self._detect = Scrubber(self.policy, salt=DETECTION_ONLY_SALT).detect
+        return self._detect(texts)
+
+
+def _generation_sample(ctx: StageContext, model, tokenizer, held_out: list[Record], detector: _Detector | None = None) -> dict[str, Any] | None:
     """The adapter's greedy answers to a few held-out prompts, scanned with the policy's detector; None without prompts."""
     from appliance.baselines.generation import generate_answer
     from appliance.baselines.prompting import qa_items
-    from scrubbers.engine import Scrubber
 
     items = qa_items([record for record in held_out if record.messages])[: ctx.config.evaluate.generation_records]
     if not items:
         return None
     max_new_tokens = ctx.config.evaluate.max_new_tokens
     answers = [generate_answer(model, tokenizer, item.question, max_new_tokens=max_new_tokens, max_prompt_tokens=ctx.config.train.max_seq_len) for item in items]
-    # Detection only: no operator runs, so the hash salt is never used. The answers are discarded here.
-    findings = Scrubber(ctx.policy, salt=b"evaluate-detect-only").detect([answer.text for answer in answers])
+    # Only types are kept; the answers are discarded here.
+    findings = (detector or _Detector(ctx.policy))([answer.text for answer in answers])
     return generation_summary([a.latency_s for a in answers], [a.new_tokens for a in answers], [[f.entity_type for f in found] for found in findings], max_new_tokens=max_new_tokens)
 
 
@@ -166,19 +181,14 @@ def generation_summary(latencies: Sequence[float], new_tokens: Sequence[int], en
     }
 
 
-def _privacy_audit(ctx: StageContext, model, tokenizer, train_records: list[Record], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _privacy_audit(ctx: StageContext, model, tokenizer, train_records: list[Record], rows: list[dict[str, Any]], detector: _Detector) -> dict[str, Any]:
     from audits.privacy.audit import privacy_audit
 
     audit = ctx.config.audit
     trained = ctx.run.stage_record("train")
     # The train stage records what it planted: {"seed", "count", "repeats"}; nothing planted, nothing to rank.
     canaries = (trained.summary.get("canaries") if trained else None) or None
-    detect = None
-    if audit.regurgitation_samples:
-        from scrubbers.engine import Scrubber
-
-        # Detection only: no operator runs, so the hash salt is never used.
-        detect = Scrubber(ctx.policy, salt=b"privacy-audit-detect-only").detect
+    detect = detector if audit.regurgitation_samples else None
     result = privacy_audit(
         model, tokenizer, train_records=train_records, held_out_rows=rows, audit=audit, seed=ctx.config.train.seed,
         max_len=ctx.config.train.max_seq_len, max_members=ctx.config.evaluate.max_records, canaries=canaries, detect=detect,
