@@ -149,19 +149,20 @@ def _check_artifacts(result: Verification, manifest: dict[str, Any]) -> None:
 
 def _check_snapshots(result: Verification, manifest: dict[str, Any]) -> None:
     """config.yaml must hash to the manifest's config_sha256; policy.yaml must resolve to its policy sha256."""
-    config_path = result.root / "config.yaml"
     if "config_sha256" in manifest:
-        found = sha256_file(config_path) if config_path.is_file() else "missing"
-        if found != manifest["config_sha256"]:
-            result.differences.append(Difference("config.yaml", f"sha256 {manifest['config_sha256']}", found if found == "missing" else f"sha256 {found}"))
+        _file_difference(result, "config.yaml", manifest["config_sha256"])
     policy = manifest.get("policy", {})
-    policy_path = result.root / "policy.yaml"
     if policy.get("file_sha256"):
-        found = sha256_file(policy_path) if policy_path.is_file() else "missing"
-        if found != policy["file_sha256"]:
-            result.differences.append(Difference("policy.yaml", f"sha256 {policy['file_sha256']}", found if found == "missing" else f"sha256 {found}"))
+        _file_difference(result, "policy.yaml", policy["file_sha256"])
     elif policy.get("sha256"):  # runs recorded before the snapshot's own hash was kept
-        result.differences.extend(_policy_difference(policy_path, policy["sha256"]))
+        result.differences.extend(_policy_difference(result.root / "policy.yaml", policy["sha256"]))
+
+
+def _file_difference(result: Verification, name: str, expected: str) -> None:
+    path = result.root / name
+    found = sha256_file(path) if path.is_file() else "missing"
+    if found != expected:
+        result.differences.append(Difference(name, f"sha256 {expected}", found if found == "missing" else f"sha256 {found}"))
 
 
 def _policy_difference(path: Path, expected: str) -> list[Difference]:

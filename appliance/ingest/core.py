@@ -263,8 +263,8 @@ class _Merger:
         result.attributes_found.update(attributes)
         if kept_count:
             self._outcome(work, "records", records=kept_count)
-        elif misfit_reason(work, self.label_column):
-            self._outcome(work, "filtered", reason=misfit_reason(work, self.label_column))
+        elif reason := misfit_reason(work, self.label_column):
+            self._outcome(work, "filtered", reason=reason)
         elif work.parsed:
             self._outcome(work, "filtered", reason="every record was filtered or a duplicate")
         else:
