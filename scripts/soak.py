@@ -40,6 +40,7 @@ class PeakSampler:
 
     def __init__(self) -> None:
         self.main = self.tree = 0
+        self.windows: list[tuple[int, int]] = []  # (main, tree) peak of each 10-second window, in order
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -55,6 +56,8 @@ class PeakSampler:
         import psutil
 
         me = psutil.Process()
+        window_end = time.monotonic() + 10
+        window = (0, 0)
         while not self._stop.is_set():
             own = me.memory_info().rss
             total = own
@@ -64,7 +67,18 @@ class PeakSampler:
                 except psutil.Error:
                     pass
             self.main, self.tree = max(self.main, own), max(self.tree, total)
+            window = (max(window[0], own), max(window[1], total))
+            if time.monotonic() >= window_end:
+                self.windows.append(window)
+                window, window_end = (0, 0), window_end + 10
             self._stop.wait(0.05)
+        self.windows.append(window)
+
+    def by_quarter(self) -> list[int]:
+        """Peak RSS of the whole tree in each quarter of the stage's duration: flat when memory does not grow with progress."""
+        count = len(self.windows)
+        quarters = [self.windows[count * q // 4 : max(count * (q + 1) // 4, count * q // 4 + 1)] for q in range(4)]
+        return [max(tree for _, tree in quarter) if quarter else 0 for quarter in quarters]
 
 
 def _pii_sentence(rng: random.Random) -> str:
@@ -131,6 +145,9 @@ def soak(corpus: Path, run_dir: Path, corpus_bytes: int, stages: tuple[str, ...]
         counts = {k: v for k, v in record.counts.items() if v}
         print(f"  {stage:<7} {seconds:>8.1f} s {mb / seconds:>7.2f} MB/s  peak RSS main {peak.main / 2**20:>6.0f} MiB, all processes {peak.tree / 2**20:>6.0f} MiB")
         print(f"          counts {json.dumps(counts)}")
+        if seconds >= 40:  # shorter stages have too few 10-second windows to split
+            quarters = ", ".join(f"{value / 2**20:.0f}" for value in peak.by_quarter())
+            print(f"          peak RSS all processes by quarter of the stage (MiB): {quarters}")
         if stage == "ingest":
             records = record.counts["records_out"]
             bound = baseline + (INDEX_CONSTANT_MB + WORKING_SET_MB) * 2**20 + INDEX_BYTES_PER_RECORD * records
