@@ -1,4 +1,4 @@
-"""Completion training with packing: full rows, positions restart per document, no cross-document leakage."""
+"""Training with packing: full rows, positions restart per document or conversation, no cross-example leakage."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import torch
 
 from appliance.config import TrainConfig
 from appliance.errors import ApplianceError
-from appliance.records import Record, Source
+from appliance.records import Message, Record, Source
 from appliance.train.data import IGNORE, collate, encode_document, encode_for_task
 from appliance.train.lm import load_causal_lm, load_tokenizer
 from appliance.train.loop import per_example_loss, train_lora
-from appliance.train.packing import model_inputs, pack_examples, verify_isolation
+from appliance.train.packing import model_inputs, pack_examples, pack_whole_examples, verify_isolation
 
 SOURCE = Source(path="manuals.txt", sha256="2" * 64)
 DOCUMENTS = [
@@ -129,3 +129,56 @@ def test_record_level_dp_keeps_one_example_per_record(tiny_model_dir: Path, tmp_
     # Neither packed nor cut: each record is exactly one row, so the accountant's unit is the record.
     assert result.details["packing"] is False and result.details["examples"] == 8
     assert len(encode_for_task(long_records, tokenizer, 32, task="completion")) > 8
+
+
+CHATS = [
+    Record(
+        f"c{i}", "chat", SOURCE,
+        messages=(Message("user", f"How often is filter {i} replaced?"), Message("assistant", " ".join(["Every six months."] * (1 + i % 4)))),
+    )
+    for i in range(12)
+]
+
+
+def test_conversations_pack_whole_into_rows_that_never_exceed_the_limit(tokenizer) -> None:
+    examples = encode_for_task(CHATS, tokenizer, 96, task="instruction")
+    rows = pack_whole_examples(examples, max_len=96)
+
+    assert len(rows) < len(examples) and all(len(row.input_ids) <= 96 for row in rows)
+    # Every conversation is in exactly one row, whole: its tokens and its assistant-only labels.
+    segments = []
+    for row in rows:
+        starts = [i for i, p in enumerate(row.position_ids) if p == 0] + [len(row.input_ids)]
+        segments += [(tuple(row.input_ids[a:b]), tuple(row.labels[a:b])) for a, b in zip(starts, starts[1:])]
+    assert sorted(segments) == sorted((tuple(e.input_ids), tuple(e.labels)) for e in examples)
+    with pytest.raises(ValueError, match="cannot fit a row of 8"):
+        pack_whole_examples(examples, max_len=8)
+
+
+def test_packed_conversations_have_exactly_their_own_loss_on_assistant_tokens(tokenizer, model) -> None:
+    examples = encode_for_task(CHATS[:3], tokenizer, 96, task="instruction")
+    (row,) = pack_whole_examples(examples, max_len=sum(len(e.input_ids) for e in examples))
+    packed = collate([row], tokenizer.pad_token_id)
+    with torch.no_grad():
+        logits = model(**model_inputs(packed)).logits
+    token_loss = torch.nn.functional.cross_entropy(logits[0, :-1], packed["labels"][0, 1:], ignore_index=IGNORE, reduction="none")
+
+    start = 0
+    for example in examples:  # a row keeps its members in their given order
+        n = len(example.input_ids)
+        alone = collate([example], tokenizer.pad_token_id)
+        with torch.no_grad():
+            own_sum, own_count = per_example_loss(model(**model_inputs(alone)).logits, alone["labels"])
+        assert float(token_loss[start : start + n - 1].sum()) == pytest.approx(float(own_sum[0]), rel=1e-5, abs=1e-4)
+        assert int((packed["labels"][0, start + 1 : start + n] != IGNORE).sum()) == int(own_count[0]) > 0
+        start += n
+
+
+def test_instruction_training_packs_without_dp_and_not_with_it(tiny_model_dir: Path, tmp_path: Path, tokenizer) -> None:
+    config = TrainConfig(max_steps=2, batch_size=2, learning_rate=1e-2, warmup_steps=0, max_seq_len=96, checkpoint_every=0)
+    packed = train_lora(tiny_model_dir, CHATS, config, tmp_path / "packed")
+    assert packed.details["packing"] is True and packed.details["examples"] < len(CHATS)
+
+    private = train_lora(tiny_model_dir, CHATS, config.model_copy(update={"dp": True, "accountant": "rdp"}), tmp_path / "dp", delta=1e-3)
+    # Under DP a row is one record, the unit the accountant counts.
+    assert private.details["packing"] is False and private.details["examples"] == len(CHATS)

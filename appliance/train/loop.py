@@ -36,7 +36,7 @@ from appliance.train.methods import (  # noqa: F401  (lora_targets and build_lor
     restore_snapshot,
     trainable_snapshot,
 )
-from appliance.train.packing import model_inputs, pack_examples, verify_isolation
+from appliance.train.packing import model_inputs, pack_examples, pack_whole_examples, verify_isolation
 from appliance.train.validation import EarlyStopping, validation_loss
 
 
@@ -156,18 +156,23 @@ class TrainingData:
 
 
 def prepare_data(records: Sequence[Record], tokenizer, config: TrainConfig, task: str) -> TrainingData:
-    """Encode records for the task; pack completion text; group records by subject under user-level DP."""
+    """Encode records for the task; pack them into rows without DP; group records by subject under user-level DP."""
     if config.dp and config.privacy_unit == "subject":
         grouped = privacy.subject_examples(records, tokenizer, config, task)
         return TrainingData(grouped.examples, packed=True, subjects=len(grouped.examples), records_over_cap=grouped.records_over_cap)
     # Record-level DP needs one record per example (the unit the accountant counts): no packing, no splitting.
     examples = encode_for_task(records, tokenizer, config.max_seq_len, task=task, assistant_turns=config.assistant_turns, one_per_record=config.dp)
-    if task == "completion" and config.packing and not config.dp:
-        rng = random.Random(config.seed)  # which documents share a row: shuffled, reproducibly
-        examples = list(examples)
-        rng.shuffle(examples)
+    # Prefix tuning's virtual tokens are a KV cache, which turns the packed attention mask off;
+    # completion refuses that combination (check_method), other tasks simply train unpacked.
+    if not config.packing or config.dp or config.method == "prefix":
+        return TrainingData(examples, packed=False)
+    rng = random.Random(config.seed)  # which examples share a row: shuffled, reproducibly
+    examples = list(examples)
+    rng.shuffle(examples)
+    if task == "completion":
         return TrainingData(pack_examples(examples, config.max_seq_len), packed=True)
-    return TrainingData(examples, packed=False)
+    # Conversations and labelled rows stay whole: an answer cut from its question teaches nothing.
+    return TrainingData(pack_whole_examples(examples, config.max_seq_len), packed=True)
 
 
 def train_lora(

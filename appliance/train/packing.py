@@ -70,6 +70,39 @@ def pack_examples(examples: Sequence[Example], max_len: int) -> list[Example]:
     return rows
 
 
+def pack_whole_examples(examples: Sequence[Example], max_len: int) -> list[Example]:
+    """Whole examples (each at most max_len tokens) several to a row, none cut: conversations and labelled rows.
+
+    A conversation's answer means nothing without its question, so unlike `pack_examples` no
+    example is split across rows; each is its own segment (positions restart, no cross-example
+    attention) and keeps its own loss mask. Best-fit decreasing: longest first, each into the
+    fullest row it still fits, which leaves rows nearly full. Examples are taken in the given
+    order among equal lengths, so shuffling them first varies which ones share a row.
+    """
+    order = sorted(range(len(examples)), key=lambda i: -len(examples[i].input_ids))
+    rows: list[list[int]] = []  # example indices per row
+    # rows_with_room[r]: indices of rows with exactly r tokens of room left; a best fit for a
+    # length n is the first non-empty entry from n upwards.
+    rows_with_room: list[list[int]] = [[] for _ in range(max_len + 1)]
+    for i in order:
+        n = len(examples[i].input_ids)
+        if n > max_len:
+            raise ValueError(f"an example of {n} tokens cannot fit a row of {max_len}; truncate it first")
+        room = next((r for r in range(n, max_len + 1) if rows_with_room[r]), None)
+        if room is None:
+            rows.append([])
+            row, room = len(rows) - 1, max_len
+        else:
+            row = rows_with_room[room].pop()
+        rows[row].append(i)
+        rows_with_room[room - n].append(row)
+    packed = []
+    for members in rows:
+        # In the given order within a row, so the layout does not depend on the sort.
+        packed.append(pack_group([examples[i] for i in sorted(members)]))
+    return packed
+
+
 def pack_group(examples: Sequence[Example]) -> Example:
     """Several examples as one row (no length limit), each its own segment: a data subject's records under user-level DP."""
     ids: list[int] = []
