@@ -12,10 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.config import TrainConfig
-from appliance.errors import ApplianceError
-from appliance.records import Message, Record, Source
-from appliance.train.loop import train_lora
+from appliance.train import distributed
 
 SCRIPT = textwrap.dedent(
     """
@@ -65,8 +62,18 @@ def test_two_processes_train_one_adapter_in_lock_step(tiny_model_dir: Path, tmp_
     assert (tmp_path / "adapter" / "adapter_model.safetensors").is_file()
 
 
-def test_dp_is_refused_under_torchrun(tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_process_passes_steps_and_loaders_through_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    ranks = distributed.init_distributed(dp=True)
+    assert (ranks.enabled, ranks.is_main, ranks.dp, distributed.main_process()) == (False, True, True, True)
+    assert distributed.reduce_step(None, 7, ranks) == (None, 7)
+    loader = object()
+    assert distributed.every_step_poisson(loader, ranks) is loader
+
+
+def test_only_rank_zero_is_the_main_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WORLD_SIZE", "2")
-    records = [Record("c0", "chat", Source(path="x", sha256="0" * 64), messages=(Message("user", "Hi?"), Message("assistant", "Hello.")))]
-    with pytest.raises(ApplianceError, match="DP training under torchrun is not supported yet"):
-        train_lora(tiny_model_dir, records, TrainConfig(dp=True, max_steps=1), tmp_path / "adapter", delta=1e-3)
+    monkeypatch.setenv("RANK", "1")
+    assert not distributed.main_process()
+    monkeypatch.setenv("RANK", "0")
+    assert distributed.main_process()

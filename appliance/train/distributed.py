@@ -6,8 +6,16 @@ gradients, so the weights stay identical. Rank 0 alone writes the adapter, check
 and progress; the others wait at a barrier. Without torchrun (WORLD_SIZE unset or 1) all of
 this is a no-op.
 
-DP-SGD is refused under DDP for now: Opacus' DPDDP needs a distributed Poisson sampler whose
-accounting over ranks is not wired here yet. Train DP runs in one process.
+DP-SGD under torchrun (DP-DDP) gives the same guarantee as one process with the same logical
+batch. The model is wrapped in Opacus' DPDDP, so make_private builds its distributed pieces:
+every rank is handed ALL examples and owns a fixed slice of them; each step every rank draws
+each example of its slice with the single-process sampling rate q = batch_size / N, so the
+union over ranks is one Poisson sample of all N examples. Each rank clips its own examples;
+rank 0 alone adds the Gaussian noise (sigma * C, once), and the summed gradient is divided by
+the expected LOGICAL batch size, exactly as in one process. Every rank's accountant counts each
+step once with that q and sigma, so epsilon equals the single-process epsilon. Opacus' own
+distributed sampler skips a rank's empty local draw, which would draw again and raise the
+chance of being sampled above q; `every_step_poisson` draws like it but keeps empty batches.
 
 Example:
     torchrun --nproc_per_node 2 my_training_script.py   # which calls train_lora(...)
@@ -21,7 +29,6 @@ from typing import Any
 
 import torch
 
-from appliance.errors import ApplianceError
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,7 @@ class Distributed:
     rank: int = 0
     world_size: int = 1
     local_rank: int = 0
+    dp: bool = False  # DP-SGD: Opacus' DPDDP instead of torch's DDP
 
     @property
     def enabled(self) -> bool:
@@ -43,12 +51,15 @@ def launched_distributed() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
-def init_distributed(*, dp: bool) -> Distributed:
+def main_process() -> bool:
+    """True unless this is a non-zero rank of a torchrun launch (readable before joining the group)."""
+    return not launched_distributed() or int(os.environ.get("RANK", "0")) == 0
+
+
+def init_distributed(*, dp: bool = False) -> Distributed:
     """Join the torchrun process group (once per process); a single-process Distributed when not launched by torchrun."""
     if not launched_distributed():
-        return Distributed()
-    if dp:
-        raise ApplianceError("DP training under torchrun is not supported yet (no distributed Poisson accounting); run DP training as one process")
+        return Distributed(dp=dp)
     import torch.distributed as dist
 
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
@@ -57,7 +68,7 @@ def init_distributed(*, dp: bool) -> Distributed:
         if backend == "nccl":
             torch.cuda.set_device(local_rank)
         dist.init_process_group(backend=backend)
-    return Distributed(rank=dist.get_rank(), world_size=dist.get_world_size(), local_rank=local_rank)
+    return Distributed(rank=dist.get_rank(), world_size=dist.get_world_size(), local_rank=local_rank, dp=dp)
 
 
 def device_for(context: Distributed) -> torch.device:
@@ -72,25 +83,85 @@ def shard(items: list, context: Distributed) -> list:
 
 
 def wrap_model(model, context: Distributed, device: torch.device):
-    """DDP around the trainable model (gradients averaged over ranks); the model itself when not distributed."""
+    """DDP around the trainable model (gradients averaged over ranks); the model itself when not distributed.
+
+    Under DP, Opacus' DPDDP: it only makes the ranks start from rank 0's weights, and tells
+    make_private to build the distributed sampler and optimizer (see the module docstring).
+    """
     if not context.enabled:
         return model
+    if context.dp:
+        from opacus.distributed import DifferentiallyPrivateDistributedDataParallel
+
+        return DifferentiallyPrivateDistributedDataParallel(model)
     from torch.nn.parallel import DistributedDataParallel
 
     device_ids = [device.index] if device.type == "cuda" else None
     return DistributedDataParallel(model, device_ids=device_ids)
 
 
-def sum_over_ranks(value: float, context: Distributed) -> float:
-    if not context.enabled:
-        return value
+def _all_reduce_sum(values: list[float]) -> list[float]:
     import torch.distributed as dist
 
-    tensor = torch.tensor([float(value)], dtype=torch.float64)
+    tensor = torch.tensor(values, dtype=torch.float64)
     if dist.get_backend() == "nccl":
         tensor = tensor.cuda()
     dist.all_reduce(tensor)
-    return float(tensor.item())
+    return tensor.tolist()
+
+
+def sum_over_ranks(value: float, context: Distributed) -> float:
+    if not context.enabled:
+        return value
+    return _all_reduce_sum([float(value)])[0]
+
+
+def reduce_step(loss: float | None, tokens: int, context: Distributed) -> tuple[float | None, int]:
+    """A step's mean loss and total real tokens over every rank, in one all_reduce.
+
+    The loss is the mean over the ranks that had a batch: under DP-DDP a rank's Poisson draw can
+    be empty (its loss is None); None only when every rank's was.
+    """
+    if not context.enabled:
+        return loss, tokens
+    loss_sum, with_loss, total_tokens = _all_reduce_sum([0.0 if loss is None else loss, 0.0 if loss is None else 1.0, float(tokens)])
+    return (loss_sum / with_loss if with_loss else None), int(total_tokens)
+
+
+class EveryStepPoisson(torch.utils.data.Sampler):
+    """This rank's share of one Poisson draw over all examples, every step, empty or not.
+
+    The rank owns examples rank, rank + W, ...; each is drawn independently with probability
+    sample_rate. Unlike Opacus' DistributedUniformWithReplacementSampler, an empty draw is
+    yielded (the step still runs, with a noise-only update) instead of being skipped.
+    """
+
+    def __init__(self, total: int, sample_rate: float, steps: int, context: Distributed, generator: torch.Generator | None):
+        self.owned = torch.arange(context.rank, total, context.world_size)
+        self.sample_rate, self.steps, self.generator = sample_rate, steps, generator
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __iter__(self):
+        for _ in range(self.steps):
+            drawn = torch.rand(len(self.owned), generator=self.generator) < self.sample_rate
+            yield self.owned[drawn].tolist()
+
+
+def every_step_poisson(loader, context: Distributed):
+    """Opacus' DP data loader with its distributed sampler replaced by EveryStepPoisson.
+
+    Keeps the loader's dataset, its empty-batch-aware collate, its sampling rate and its
+    (secret) generator; a single-process loader is returned as it is.
+    """
+    if not (context.enabled and getattr(loader, "distributed", False)):
+        return loader
+    sampler = loader.batch_sampler
+    every_step = EveryStepPoisson(len(loader.dataset), loader.sample_rate, len(sampler), context, sampler.generator)
+    replaced = torch.utils.data.DataLoader(loader.dataset, batch_sampler=every_step, collate_fn=loader.collate_fn)
+    replaced.sample_rate = loader.sample_rate
+    return replaced
 
 
 def gather_objects(value: Any, context: Distributed) -> list[Any]:
