@@ -3,13 +3,20 @@
 `purge_subject(run_root, subject_id)` removes every record whose `subject_id` (captured before
 redaction) is the given id from the sealed raw records, the sealed demographics sidecar, the
 scrubbed corpus and its findings, the training split and the per-record evaluation; it rebuilds
-the re-identification vault without the subject's surrogates; re-hashes the changed outputs in
+the re-identification vault without the subject's surrogates; re-hashes the files it rewrote in
 the manifest; records the erasure (the subject as a salted HMAC, never raw; counts; time); and
 lists the trained adapters that saw the subject. Their stages keep their old fingerprints, so the
 next `appliance run` retrains them from the purged corpus.
 
-Crash safety: the erasure is written to the manifest as "in progress" before any file changes,
-so a purge killed half-way can be re-run with the same id and finishes the job.
+Tampering: before anything changes, every file the purge will rewrite must still hash to what
+its stage recorded; a changed file is refused (run `appliance verify`), and only the files the
+purge rewrote get new hashes, so a file altered before the purge is never re-approved.
+
+Crash safety, in two phases. (1) Every file is rewritten, streamed one record at a time, into a
+staging folder beside it (`.purge-staged/`), and the staged files' hashes are written to the
+manifest's "in progress" erasure. (2) The staged files are renamed over the originals. A purge
+killed in phase 1 starts phase 1 again (the originals are untouched); one killed in phase 2
+renames what is left, accepting for each file either its recorded hash or its staged one.
 
 Example:
     >>> result = purge_subject(Path("runs/r1"), "C-1042")
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -29,9 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import ApplianceError
-from appliance.files import read_json, read_jsonl, write_json, write_jsonl
+from appliance.files import read_json, read_jsonl, sha256_file, write_json, write_jsonl
 from appliance.keys import erasure_salt
-from appliance.rundir import RunDir, now
+from appliance.rundir import VAULT_PREFIX, RunDir, now
 from appliance.vault import read_sealed_jsonl, write_sealed_jsonl
 
 RAW_RECORDS = "raw-records.jsonl.enc"
@@ -44,7 +52,11 @@ CHECKPOINTS = "train/checkpoints"
 PER_RECORD = "evaluate/per_record.jsonl"
 ANSWERS = "compare/answers.jsonl"
 RETRIEVAL_INDEX = "compare"
+# What PassageIndex.save writes into RETRIEVAL_INDEX.
+INDEX_FILES = ("index.npy", "index_passages.jsonl", "index.json")
 REPORT_STAGE = "report"
+# Rewritten files wait here, beside their originals (so the rename stays on one file system), until all are ready.
+STAGING = ".purge-staged"
 
 
 @dataclass
@@ -61,6 +73,8 @@ class Erasure:
     reidentification_vault: str = "absent"  # absent, rebuilt, deleted (no officer key to re-seal to)
     report_withdrawn: bool = False
     erased_at: str = ""
+    # The files this purge rewrote (manifest entry name -> sha256, bytes, rows), known before any is renamed into place.
+    rewritten: dict[str, dict[str, int | str]] = field(default_factory=dict)
 
     def to_manifest(self, status: str) -> dict[str, Any]:
         data = asdict(self)
@@ -96,14 +110,26 @@ def purge_subject(run_root: Path, subject_id: str, *, dry_run: bool = False) -> 
         raise ApplianceError(f"{run.root} has no ingest stage recorded, so it holds no records to purge")
     hashed = subject_hash(subject_id)
     if dry_run:
-        return _plan(run, subject_id, hashed, dry_run=True)
+        return _plan(run, _subject_record_ids(run, subject_id), hashed, dry_run=True)
     with run.lock():
         pending = [e for e in run.manifest.get("erasures", []) if e["subject_hash"] == hashed and e.get("status") == "in progress"]
-        # A purge killed half-way is finished with the plan it started from: the files may already be clean.
-        erasure = _resume(pending[-1]) if pending else _plan(run, subject_id, hashed, dry_run=False)
-        _record_erasure(run, erasure, "in progress")
-        _rewrite(run, subject_id, erasure)
-        _rehash_outputs(run)
+        # A purge killed half-way is finished with the plan it started from.
+        erasure = _resume(pending[-1]) if pending else None
+        if erasure is not None and erasure.rewritten:
+            # Killed while renaming: each file is either still the original or already its staged rewrite.
+            _refuse_tampered(run, [run.resolve_entry(name) for name in erasure.rewritten], erasure.rewritten)
+        else:
+            # Nothing replaced yet (a fresh purge, or one killed while staging): every original must be as recorded.
+            _refuse_tampered(run, _targets(run), {})
+            ids = _subject_record_ids(run, subject_id)
+            if erasure is None:
+                erasure = _plan(run, ids, hashed, dry_run=False)
+                _record_erasure(run, erasure, "in progress")
+            erasure.rewritten = _stage(run, ids, erasure)
+            # The point of no return: from here a re-run renames the staged files instead of staging again.
+            _record_erasure(run, erasure, "in progress")
+        _replace_originals(run, erasure)
+        _rehash_rewritten(run, erasure.rewritten)
         if erasure.report_withdrawn:
             _withdraw_report(run)
         erasure.erased_at = now()
@@ -119,9 +145,8 @@ def _resume(pending: dict[str, Any]) -> Erasure:
     return Erasure(**fields, dry_run=False)
 
 
-def _plan(run: RunDir, subject_id: str, hashed: str, *, dry_run: bool) -> Erasure:
+def _plan(run: RunDir, ids: set[str], hashed: str, *, dry_run: bool) -> Erasure:
     erasure = Erasure(subject_hash=hashed, dry_run=dry_run)
-    ids = _subject_record_ids(run, subject_id)
     if not ids:
         raise ApplianceError(
             f"no records of subject {hashed[:12]} (salted hash) in {run.root}; subject ids match exactly the value of the ingest subject column (e.g. customer_id)"
@@ -129,8 +154,7 @@ def _plan(run: RunDir, subject_id: str, hashed: str, *, dry_run: bool) -> Erasur
     removed = erasure.removed
     removed["raw_records"] = len(ids)
     removed["sidecar_rows"] = _count(_sealed_rows(run, SIDECAR), lambda row: row["record_id"] in ids)
-    scrubbed = run.root / SCRUBBED
-    removed["scrubbed_records"] = _count(_rows(scrubbed), lambda row: _belongs(row, subject_id, ids))
+    removed["scrubbed_records"] = _count(_rows(run.root / SCRUBBED), lambda row: row["id"] in ids)
     removed["findings"] = _count(_rows(run.root / FINDINGS), lambda row: row["record_id"] in ids)
     removed["evaluated_records"] = _count(_rows(run.root / PER_RECORD), lambda row: row["record_id"] in ids)
     split = _split(run)
@@ -150,67 +174,116 @@ def _plan(run: RunDir, subject_id: str, hashed: str, *, dry_run: bool) -> Erasur
 
 
 def _subject_record_ids(run: RunDir, subject_id: str) -> set[str]:
-    """Ids of the subject's records, from the sealed raw records and (for a half-done purge) the scrubbed corpus."""
+    """Ids of the subject's records, from the sealed raw records and the scrubbed corpus (one pass over each)."""
     ids = {row["id"] for row in _sealed_rows(run, RAW_RECORDS) if row.get("subject_id") == subject_id}
     ids |= {row["id"] for row in _rows(run.root / SCRUBBED) if row.get("subject_id") == subject_id}
     return ids
 
 
-def _belongs(row: dict[str, Any], subject_id: str, ids: set[str]) -> bool:
-    return row.get("subject_id") == subject_id or row.get("id") in ids
+def _targets(run: RunDir) -> list[Path]:
+    """The files a purge rewrites, as they exist in this run."""
+    vault, root = run.vault, run.root
+    candidates = [vault / RAW_RECORDS, vault / SIDECAR, root / SCRUBBED, root / FINDINGS, root / PER_RECORD, root / ANSWERS, root / SPLIT]
+    candidates += [root / RETRIEVAL_INDEX / name for name in INDEX_FILES]
+    return [path for path in candidates if path.is_file()]
 
 
-def _rewrite(run: RunDir, subject_id: str, erasure: Erasure) -> None:
-    """Rewrite every file holding the subject's records; each write is atomic, and a re-run repeats it safely."""
-    ids = _subject_record_ids(run, subject_id)
-    vault = run.vault
-    scrubbed = run.root / SCRUBBED
-    if (vault / SIDECAR).is_file():
-        rows = list(_sealed_rows(run, SIDECAR))  # read whole: the rewrite replaces the file being read
-        write_sealed_jsonl(vault / SIDECAR, (r for r in rows if r["record_id"] not in ids))
-    for path, keep in (
-        (scrubbed, lambda row: not _belongs(row, subject_id, ids)),
-        (run.root / FINDINGS, lambda row: row["record_id"] not in ids),
-        (run.root / PER_RECORD, lambda row: row["record_id"] not in ids),
-        (run.root / ANSWERS, lambda row: row["record_id"] not in ids),
-    ):
+def _refuse_tampered(run: RunDir, paths: list[Path], staged: dict[str, dict[str, Any]]) -> None:
+    """Each file must hash to what the manifest records for it (or, mid-purge, to its staged rewrite).
+
+    Re-hashing a changed file after the purge would sign it as if the purge had made it.
+    """
+    recorded = {entry["path"]: entry["sha256"] for stage in run.manifest.get("stages", {}).values() for entry in stage.get("outputs", [])}
+    for path in paths:
+        name = _entry_name(run, path)
+        if name not in recorded or not path.is_file():
+            continue  # not a recorded output (nothing to compare with), or already gone
+        if sha256_file(path) not in (recorded[name], staged.get(name, {}).get("sha256")):
+            raise ApplianceError(
+                f"{name} in {run.root} no longer matches the sha256 its stage recorded, so the purge changed nothing; "
+                f"run `appliance verify {run.root}` to see what changed, and purge a run that verifies"
+            )
+
+
+def _stage(run: RunDir, ids: set[str], erasure: Erasure) -> dict[str, dict[str, int | str]]:
+    """Write every rewritten file into its staging folder, one record in memory at a time; returns their hashes and rows."""
+    vault, root = run.vault, run.root
+    for path in [*_targets(run), _reidentification_path(run)]:
+        shutil.rmtree(_staged(path).parent, ignore_errors=True)  # a half-staged earlier attempt is redone from the originals
+    rows: dict[Path, int | None] = {}
+    not_erased: Callable[[dict[str, Any]], bool] = lambda row: row["record_id"] not in ids  # noqa: E731
+    for name, keep in ((RAW_RECORDS, lambda row: row["id"] not in ids), (SIDECAR, not_erased)):
+        if (vault / name).is_file():
+            rows[vault / name] = write_sealed_jsonl(_staged(vault / name), (row for row in _sealed_rows(run, name) if keep(row)))
+    for path, keep in ((root / SCRUBBED, lambda row: row["id"] not in ids), (root / FINDINGS, not_erased), (root / PER_RECORD, not_erased), (root / ANSWERS, not_erased)):
         if path.is_file():
-            write_jsonl(path, [row for row in read_jsonl(path) if keep(row)])
-    split_path = run.root / SPLIT
+            rows[path] = write_jsonl(_staged(path), (row for row in read_jsonl(path) if keep(row)))
+    split_path = root / SPLIT
     if split_path.is_file():
         split = read_json(split_path)
         for side in ("train", "validation"):
             split[side] = [i for i in split.get(side, []) if i not in ids]
-        write_json(split_path, split)
-    _purge_retrieval_index(run.root / RETRIEVAL_INDEX, ids)
-    if erasure.reidentification_vault != "absent":
-        _reseal_reidentification(run, ids)
+        write_json(_staged(split_path), split)
+        rows[split_path] = None
+    for path in _stage_retrieval_index(root / RETRIEVAL_INDEX, ids):
+        rows[path] = None
+    if erasure.reidentification_vault == "rebuilt":
+        rows[_reidentification_path(run)] = _reseal_reidentification(run, ids)
+    staged = {}
+    for path, count in rows.items():
+        copy = _staged(path)
+        staged[_entry_name(run, path)] = {"sha256": sha256_file(copy), "bytes": copy.stat().st_size, **({"rows": count} if count is not None else {})}
+    return staged
+
+
+def _replace_originals(run: RunDir, erasure: Erasure) -> None:
+    """Rename each staged file over its original, then delete what has no place after the erasure."""
+    for name in erasure.rewritten:
+        target = run.resolve_entry(name)
+        if _staged(target).is_file():
+            os.replace(_staged(target), target)
+    if erasure.reidentification_vault == "deleted":
+        _reidentification_path(run).unlink(missing_ok=True)
     if CHECKPOINTS in erasure.retrain:
         # A resumed training would carry the subject's gradients forward.
         shutil.rmtree(run.root / CHECKPOINTS, ignore_errors=True)
-    # Last: the raw records are where the subject's ids are found, so a re-run after a crash still finds them above.
-    raw = list(_sealed_rows(run, RAW_RECORDS))
-    write_sealed_jsonl(vault / RAW_RECORDS, (r for r in raw if r["id"] not in ids))
+    for name in erasure.rewritten:
+        shutil.rmtree(_staged(run.resolve_entry(name)).parent, ignore_errors=True)
 
 
-def _purge_retrieval_index(folder: Path, ids: set[str]) -> None:
-    """The compare stage's passage index without the subject's passages (rows and vectors stay aligned)."""
+def _staged(path: Path) -> Path:
+    return path.parent / STAGING / path.name
+
+
+def _entry_name(run: RunDir, path: Path) -> str:
+    """The manifest's name for a file of the run or its vault (as RunDir.entry names it), without hashing it."""
+    path = path.resolve()
+    if path.is_relative_to(run.root):
+        return path.relative_to(run.root).as_posix()
+    if path.is_relative_to(run.vault.resolve()):
+        return VAULT_PREFIX + path.relative_to(run.vault.resolve()).as_posix()
+    return str(path)
+
+
+def _stage_retrieval_index(folder: Path, ids: set[str]) -> list[Path]:
+    """The compare stage's passage index without the subject's passages (rows and vectors stay aligned), staged.
+
+    Returns the index files that change; none when the index is absent or holds none of the subject's passages.
+    """
     if not (folder / "index.json").is_file():
-        return
+        return []
     from appliance.baselines.retrieval import PassageIndex
 
     index = PassageIndex.load(folder)
     keep = [i for i, passage in enumerate(index.passages) if passage.record_id not in ids]
-    if len(keep) < len(index.passages):
-        PassageIndex([index.passages[i] for i in keep], index.vectors[keep], index.model, index.model_sha256).save(folder)
+    if len(keep) == len(index.passages):
+        return []
+    PassageIndex([index.passages[i] for i in keep], index.vectors[keep], index.model, index.model_sha256).save(folder / STAGING)
+    return [folder / name for name in INDEX_FILES]
 
 
-def _reseal_reidentification(run: RunDir, erased_ids: set[str]) -> None:
-    """Re-derive surrogate -> original for the remaining records and seal it again; drop the vault without an officer key."""
-    path = _reidentification_path(run)
-    if not _officer_key().is_file():
-        path.unlink(missing_ok=True)
-        return
+def _reseal_reidentification(run: RunDir, erased_ids: set[str]) -> int:
+    """Re-derive surrogate -> original for the remaining records and seal it again (staged); returns the pairs sealed."""
     from appliance.keys import hash_salt
     from appliance.records import Finding, Record
     from policies.loader import parse_policy
@@ -226,34 +299,39 @@ def _reseal_reidentification(run: RunDir, erased_ids: set[str]) -> None:
     for row in _sealed_rows(run, RAW_RECORDS):
         if row["id"] not in erased_ids and row["id"] in findings:
             mapping.update(dict.fromkeys(surrogate_pairs(Record.from_json(row), findings[row["id"]], policy.entities, salt)))
-    seal_mapping(path, _officer_key().read_bytes(), mapping)
+    # Sealed under the final file name (the staged copy keeps it), so the renamed file opens as usual.
+    return seal_mapping(_staged(_reidentification_path(run)), _officer_key().read_bytes(), mapping)
 
 
-def _rehash_outputs(run: RunDir) -> None:
-    """Every recorded output whose file changed gets its new sha256 and size; stage fingerprints stay, so later stages re-run."""
+def _rehash_rewritten(run: RunDir, rewritten: dict[str, dict[str, Any]]) -> None:
+    """The files this purge rewrote get their new sha256 and size; nothing else is re-hashed, so an earlier change stays visible.
+
+    Stage fingerprints stay, so the later stages re-run.
+    """
     manifest = run.manifest
     for stage in manifest.get("stages", {}).values():
         for entry in stage.get("outputs", []):
-            path = run.resolve_entry(entry["path"])
-            if path.is_file():
-                fresh = run.entry(path)
-                entry["sha256"], entry["bytes"] = fresh.sha256, fresh.bytes
-    _refresh_counts(run, manifest)
+            if entry["path"] in rewritten:
+                entry["sha256"], entry["bytes"] = rewritten[entry["path"]]["sha256"], rewritten[entry["path"]]["bytes"]
+    _refresh_counts(manifest, rewritten)
     run.save_manifest(manifest)
 
 
-def _refresh_counts(run: RunDir, manifest: dict[str, Any]) -> None:
-    """Counts that describe the purged files are recounted from them, so the manifest matches what is on disk."""
+def _refresh_counts(manifest: dict[str, Any], rewritten: dict[str, dict[str, Any]]) -> None:
+    """Counts that describe the purged files are the rows written to them, so the manifest matches what is on disk."""
     stages = manifest.get("stages", {})
+    rows = {name: entry["rows"] for name, entry in rewritten.items() if "rows" in entry}
     if "ingest" in stages:
-        raw = sum(1 for _ in _sealed_rows(run, RAW_RECORDS))
-        stages["ingest"]["counts"]["records_out"] = raw
-        if (run.vault / SIDECAR).is_file():
-            stages["ingest"]["summary"]["sidecar_rows"] = sum(1 for _ in _sealed_rows(run, SIDECAR))
+        if VAULT_PREFIX + RAW_RECORDS in rows:
+            stages["ingest"]["counts"]["records_out"] = rows[VAULT_PREFIX + RAW_RECORDS]
+        if VAULT_PREFIX + SIDECAR in rows:
+            stages["ingest"]["summary"]["sidecar_rows"] = rows[VAULT_PREFIX + SIDECAR]
     if "scrub" in stages:
         counts = stages["scrub"]["counts"]
-        counts["records_out"] = sum(1 for _ in _rows(run.root / SCRUBBED))
-        counts["findings"] = sum(1 for _ in _rows(run.root / FINDINGS))
+        if SCRUBBED in rows:
+            counts["records_out"] = rows[SCRUBBED]
+        if FINDINGS in rows:
+            counts["findings"] = rows[FINDINGS]
 
 
 def _withdraw_report(run: RunDir) -> None:

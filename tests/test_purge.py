@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from appliance.cli import main
 from appliance.evidence import sign_run, verify_run
 from appliance.files import read_jsonl, write_bytes, write_json
 from appliance.pipeline import open_context, run_stage
-from appliance.purge import subject_hash
+from appliance.purge import purge_subject, subject_hash
 from appliance.records import Record, StageRecord
 from appliance.rundir import RunDir, now
 from appliance.split import split_records
@@ -149,23 +150,129 @@ def test_unknown_subject_and_missing_run_are_one_line_errors(run_dir: Path, tmp_
     assert output == f"Error: {tmp_path / 'nowhere'} is not a run directory (no manifest.json); create one with `appliance ingest SOURCES --run {tmp_path / 'nowhere'}`\n"
 
 
-def test_a_purge_killed_half_way_finishes_when_run_again(run_dir: Path) -> None:
-    """The in-progress record is written before any file changes; here the scrubbed corpus was already rewritten."""
-    from appliance.files import write_jsonl
-    from appliance.purge import _plan, _record_erasure
+class Crash(BaseException):
+    """Stands for SIGKILL: nothing in the purge catches it."""
 
-    run = RunDir(run_dir)
-    erasure = _plan(run, SUBJECT, subject_hash(SUBJECT), dry_run=False)
-    _record_erasure(run, erasure, "in progress")
-    scrubbed = run_dir / "scrub" / "records.jsonl"
-    write_jsonl(scrubbed, [r for r in read_jsonl(scrubbed) if r.get("subject_id") != SUBJECT])
-    assert not verify_run(run_dir).ok  # the half-done state is visible
+
+def fresh_copy(template: tuple[Path, Path], folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(template[0], folder / "home")
+    shutil.copytree(template[1], folder / "run")
+    monkeypatch.setenv("APPLIANCE_HOME", str(folder / "home"))
+    return folder / "run"
+
+
+def test_a_purge_killed_at_any_write_finishes_when_run_again(template: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed before each rename the purge makes (staged files, manifest, originals), then run again: same end as uninterrupted."""
+    real_replace = os.replace
+    renames: list[str] = []
+
+    def counting(src: str, dst: str) -> None:
+        renames.append("complete" if str(dst).endswith("manifest.json") and '"complete"' in Path(src).read_text() else str(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", counting)
+    assert purge(str(fresh_copy(template, tmp_path / "whole", monkeypatch)), "--subject", SUBJECT)[0] == 0
+    crash_points = renames.index("complete")  # from the complete record on, the erasure is done
+    assert crash_points >= 10  # staged files, in-progress records, renames over the originals
+    for point in range(crash_points):
+        run_dir = fresh_copy(template, tmp_path / f"crash-{point}", monkeypatch)
+        calls = iter(range(point + 1))
+
+        def crashing(src: str, dst: str) -> None:
+            if next(calls) == point:
+                raise Crash
+            real_replace(src, dst)
+
+        monkeypatch.setattr(os, "replace", crashing)
+        with pytest.raises(Crash):
+            purge_subject(run_dir, SUBJECT)
+        monkeypatch.setattr(os, "replace", real_replace)
+        code, output = purge(str(run_dir), "--subject", SUBJECT)
+        assert code == 0, f"crash at rename {point}: {output}"
+        verification = verify_run(run_dir)
+        assert verification.ok, (point, verification.differences)
+        run = RunDir(run_dir)
+        [record] = run.manifest["erasures"]
+        assert record["status"] == "complete" and record["removed"]["raw_records"] == 2, point
+        assert run.manifest["stages"]["ingest"]["counts"]["records_out"] == 8, point
+        assert run.manifest["stages"]["scrub"]["counts"]["records_out"] == 8, point
+        assert not [p for p in [*run_dir.rglob("*"), *run.vault.rglob("*")] if ".purge-staged" in p.parts or p.name.endswith(".tmp")], point
+        assert not [v for text in everything_readable(run_dir).values() for v in SUBJECT_VALUES if v in text], point
+
+
+def test_a_file_changed_before_the_purge_is_refused_and_nothing_changes(run_dir: Path) -> None:
+    findings = run_dir / "scrub" / "findings.jsonl"
+    findings.write_text(findings.read_text() + findings.read_text().splitlines()[0] + "\n")
+    files = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    vault = {p: p.read_bytes() for p in RunDir(run_dir).vault.iterdir()}
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 1
+    root = run_dir.resolve()
+    assert output == (
+        f"Error: scrub/findings.jsonl in {root} no longer matches the sha256 its stage recorded, so the purge changed nothing; "
+        f"run `appliance verify {root}` to see what changed, and purge a run that verifies\n"
+    )
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == files
+    assert {p: p.read_bytes() for p in RunDir(run_dir).vault.iterdir()} == vault
+
+
+def test_a_changed_file_the_purge_does_not_rewrite_is_not_re_approved(run_dir: Path) -> None:
+    """Only what the purge rewrote gets a new hash: verify still shows a change made before it."""
+    residual = run_dir / "scrub" / "residual.json"
+    residual.write_text(residual.read_text().replace('"findings"', '"findings_edited"', 1))
     code, output = purge(str(run_dir), "--subject", SUBJECT)
     assert code == 0, output
+    verification = verify_run(run_dir)
+    assert [d.file for d in verification.differences] == ["scrub/residual.json"]
+
+
+def grow_scrubbed_corpus(run_dir: Path, records: int, text_chars: int) -> int:
+    """Other subjects' records appended to the scrubbed corpus, recorded and signed as if scrub had written them."""
+    scrubbed = run_dir / "scrub" / "records.jsonl"
+    filler = "The customer asked about the branch opening hours and the fee schedule. " * (text_chars // 72)
+    with scrubbed.open("a", encoding="utf-8") as handle:
+        for i in range(records):
+            handle.write(json.dumps({"id": f"filler-{i}", "subject_id": f"F-{i}", "text": filler, "source": "filler.jsonl"}) + "\n")
+    run = RunDir(run_dir)
+    manifest = run.manifest
+    fresh = run.entry(scrubbed)
+    for entry in manifest["stages"]["scrub"]["outputs"]:
+        if entry["path"] == "scrub/records.jsonl":
+            entry["sha256"], entry["bytes"] = fresh.sha256, fresh.bytes
+    run.save_manifest(manifest)
+    sign_run(run)
+    return fresh.bytes
+
+
+def test_the_purge_streams_records_instead_of_holding_a_file_in_memory(run_dir: Path) -> None:
+    import tracemalloc
+
+    size = grow_scrubbed_corpus(run_dir, records=3000, text_chars=4000)
+    assert size > 12_000_000
+    tracemalloc.start()
+    try:
+        purge_subject(run_dir, SUBJECT)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Holding the corpus as a list of rows costs more than the file's size; streaming costs a record plus read buffers.
+    assert peak < size / 4, f"peak {peak} bytes for a {size}-byte corpus"
+    assert sum(1 for _ in read_jsonl(run_dir / "scrub" / "records.jsonl")) == 3008
     assert verify_run(run_dir).ok
-    [record] = run.manifest["erasures"]
-    assert record["status"] == "complete" and record["removed"]["raw_records"] == 2
-    assert not [v for text in everything_readable(run_dir).values() for v in SUBJECT_VALUES if v in text]
+
+
+def test_the_sealed_raw_records_are_decrypted_once_to_find_the_subject_and_once_to_rewrite(run_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import appliance.purge
+
+    opened: list[str] = []
+
+    def counting(path: Path):
+        opened.append(path.name)
+        return read_sealed_jsonl(path)
+
+    monkeypatch.setattr(appliance.purge, "read_sealed_jsonl", counting)
+    purge_subject(run_dir, SUBJECT)
+    assert opened.count("raw-records.jsonl.enc") == 2
 
 
 def test_a_report_of_the_data_before_the_erasure_is_withdrawn(run_dir: Path) -> None:
@@ -196,16 +303,22 @@ def test_an_erased_subject_stays_out_when_the_sources_are_ingested_again(run_dir
     assert leaks == []
 
 
-def test_the_subjects_passages_leave_the_retrieval_index_and_it_still_loads(tmp_path: Path) -> None:
+def test_the_subjects_passages_leave_the_retrieval_index_and_it_still_loads(run_dir: Path) -> None:
     import numpy as np
 
     from appliance.baselines.retrieval import Passage, PassageIndex
-    from appliance.purge import _purge_retrieval_index
 
-    passages = [Passage(record_id=f"r{i}", text=f"passage {i}") for i in range(4)]
-    vectors = np.eye(4, dtype=np.float32)
-    PassageIndex(passages, vectors, "all-minilm-l6-v2", "0" * 64).save(tmp_path)
-    _purge_retrieval_index(tmp_path, {"r1", "r3"})
-    index = PassageIndex.load(tmp_path)  # refuses files whose hashes do not match index.json
-    assert [p.record_id for p in index.passages] == ["r0", "r2"]
-    assert index.vectors.tolist() == vectors[[0, 2]].tolist()
+    run = RunDir(run_dir)
+    records = list(read_jsonl(run_dir / "scrub" / "records.jsonl"))
+    passages = [Passage(record_id=r["id"], text=r["text"]) for r in records]
+    vectors = np.eye(len(passages), dtype=np.float32)
+    paths = PassageIndex(passages, vectors, "all-minilm-l6-v2", "0" * 64).save(run_dir / "compare")
+    run.record_stage(StageRecord("compare", "fp", now(), now(), {}, [], [run.entry(p) for p in paths], {}, {}))
+    sign_run(run)
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 0, output
+    index = PassageIndex.load(run_dir / "compare")  # refuses files whose hashes do not match index.json
+    kept = [i for i, r in enumerate(records) if r.get("subject_id") != SUBJECT]
+    assert [p.record_id for p in index.passages] == [records[i]["id"] for i in kept] and len(kept) == 8
+    assert index.vectors.tolist() == vectors[kept].tolist()
+    assert verify_run(run_dir).ok
