@@ -116,21 +116,23 @@ def test_chunk_text_keeps_its_location_format() -> None:
     assert chunk_text("One paragraph only.", 100) == [("chars 0-19", "One paragraph only.")]
 
 
-def test_near_duplicate_index_across_frozen_runs_and_roll_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    from appliance.ingest import neardup
+def test_near_duplicate_index_keeps_labels_apart_and_rolls_a_file_back(tmp_path: Path) -> None:
+    from appliance.ingest.seen import seen_index
 
-    monkeypatch.setattr(neardup, "FREEZE_AT", 4)
-    monkeypatch.setattr(neardup, "MAX_RUNS", 2)
     texts = [samples.sentences(random.Random(100 + i), 6) for i in range(30)]
-    index = neardup.NearDuplicateIndex(0.9)
-    for i, text in enumerate(texts):
-        index.add(minhash(text), "a" if i % 2 else "")
-    assert len(index) == 30 and len(index._runs) <= 3
-    assert all(index.is_near_duplicate(minhash(text), "a" if i % 2 else "") for i, text in enumerate(texts))
-    assert not any(index.is_near_duplicate(minhash(text), "b") for text in texts), "labels never mix"
-    assert not index.is_near_duplicate(minhash(samples.sentences(random.Random(999), 6)), "")
-    index.truncate(10)  # back across several freezes
-    assert len(index) == 10
-    assert [index.is_near_duplicate(minhash(text), "a" if i % 2 else "") for i, text in enumerate(texts)] == [True] * 10 + [False] * 20
-    index.add(minhash(texts[20]), "")
-    assert index.is_near_duplicate(minhash(texts[20]), "") and not index.is_near_duplicate(minhash(texts[21]), "a")
+    edited = [text.replace(".", ";", 1) for text in texts]  # one punctuation mark: the same words, a near-duplicate
+    with seen_index(0.9, tmp_path) as seen:
+        near = seen.near
+        assert near is not None
+        assert all(near.admit(minhash(text), "a" if i % 2 else "") for i, text in enumerate(texts))
+        assert not any(near.admit(minhash(text), "a" if i % 2 else "") for i, text in enumerate(edited))
+        assert all(near.admit(minhash(text), "b") for text in texts[:3]), "labels never mix"
+        seen.begin_file()
+        assert seen.add_content(b"key") and not seen.add_content(b"key")
+        assert near.admit(minhash(samples.sentences(random.Random(999), 6)), "")
+        seen.drop_file()  # the failed file's key and signature are forgotten
+        assert seen.add_content(b"key")
+        assert near.admit(minhash(samples.sentences(random.Random(999), 6)), "")
+        assert not near.admit(minhash(samples.sentences(random.Random(999), 6)), "")
+        assert seen.earlier_file("ab" * 32, "in/first.txt") is None and seen.earlier_file("ab" * 32, "in/second.txt") == "in/first.txt"
+    assert list(tmp_path.iterdir()) == [], "the index is scratch: removed when ingest ends"

@@ -28,10 +28,10 @@ from typing import Literal
 
 from appliance.config import IngestConfig
 from appliance.errors import ApplianceError
-from appliance.ingest.neardup import NearDuplicateIndex
 from appliance.ingest.pool import works_in_order
 from appliance.ingest.quality import minhash
 from appliance.ingest.readers import DoesNotFitTask, ReaderContext, Unreadable
+from appliance.ingest.seen import SeenIndex, seen_index
 from appliance.ingest.sink import ListSink, RecordSink
 from appliance.ingest.task import TaskTally
 from appliance.ingest.work import FileWork, InputFile, joined_text, misfit_reason, reader_failure
@@ -134,18 +134,20 @@ def ingest_files(files: Sequence[InputFile], config: IngestConfig, sensitive_att
 
 def ingest_into(
     sink: RecordSink, files: Sequence[InputFile], config: IngestConfig, sensitive_attributes: Sequence[str], task: str = "instruction",
-    *, erased: Callable[[str | None], bool] | None = None,
+    *, erased: Callable[[str | None], bool] | None = None, index_dir: Path | None = None,
 ) -> IngestResult:
     """Every input read, its kept records streamed into `sink`; the result holds outcomes and counts only.
 
     `erased` names data subjects purged from this run: their records are filtered as `erased_subject`,
-    so an erasure survives re-reading the original exports.
+    so an erasure survives re-reading the original exports. `index_dir` is where the duplicate
+    indexes live while ingest runs (appliance.ingest.seen; default: the system temp folder).
     """
     ctx = ReaderContext(config=config, sensitive_attributes=tuple(sensitive_attributes), task=task)
-    merger = _Merger(config, sink, task, erased)
-    for work in works_in_order(files, ctx):
-        merger.add(work)
-    merger.finish()
+    with seen_index(config.near_duplicate_threshold, index_dir) as seen:
+        merger = _Merger(config, sink, task, seen, erased)
+        for work in works_in_order(files, ctx):
+            merger.add(work)
+        merger.finish()
     return merger.result
 
 
@@ -161,15 +163,12 @@ def quarantine_is_fatal(result: IngestResult) -> str | None:
 class _Merger:
     """Applies, in input order, the checks that depend on what came before."""
 
-    def __init__(self, config: IngestConfig, sink: RecordSink, task: str, erased: Callable[[str | None], bool] | None = None) -> None:
+    def __init__(self, config: IngestConfig, sink: RecordSink, task: str, seen: SeenIndex, erased: Callable[[str | None], bool] | None = None) -> None:
         self.result = IngestResult(tally=TaskTally(task))
         self.sink = sink
         self.erased = erased
         self.label_column = config.label_column
-        self.seen_files: dict[str, str] = {}
-        self.seen_content: set[bytes] = set()
-        threshold = config.near_duplicate_threshold
-        self.near = NearDuplicateIndex(threshold) if threshold is not None else None
+        self.seen = seen
         self.skipped_archives: set[str] = set()
         self.members: Counter = Counter()
 
@@ -179,22 +178,20 @@ class _Merger:
                 return
             self.members[work.container] += 1
         if work.expanded:
-            if work.sha256 in self.seen_files:
-                self._outcome(work, "duplicate", reason=f"same bytes as {self.seen_files[work.sha256]}")
+            earlier = self.seen.earlier_file(work.sha256, work.display)
+            if earlier is not None:
+                self._outcome(work, "duplicate", reason=f"same bytes as {earlier}")
                 self.skipped_archives.add(work.display)
             else:
-                self.seen_files[work.sha256] = work.display
                 self.result.archives.append(ArchiveOutcome(work.display, work.sha256, work.bytes, work.format, 0))
             return
         if work.early:
             self._outcome(work, "quarantined", reason=work.early)
-        elif work.sha256 in self.seen_files:
-            self._outcome(work, "duplicate", reason=f"same bytes as {self.seen_files[work.sha256]}")
+        elif (earlier := self.seen.earlier_file(work.sha256, work.display)) is not None:
+            self._outcome(work, "duplicate", reason=f"same bytes as {earlier}")
         elif work.misfit:
-            self.seen_files[work.sha256] = work.display
             self._outcome(work, "filtered", reason=work.misfit)
         else:
-            self.seen_files[work.sha256] = work.display
             self._read(work)
 
     def finish(self) -> None:
@@ -205,8 +202,9 @@ class _Merger:
 
     def _read(self, work: FileWork) -> None:
         result = self.result
-        mark, near_mark = self.sink.mark(), len(self.near or ())
-        added_keys: list[bytes] = []  # this file's new content keys, forgotten again if it fails half-way
+        mark = self.sink.mark()
+        self.seen.begin_file()  # this file's keys and signatures, forgotten again if it fails half-way
+        near = self.seen.near
         kept_count = duplicates = near_duplicates = erased = 0
         by_kind: Counter = Counter()
         shapes = TaskTally(result.tally.task)
@@ -218,18 +216,13 @@ class _Merger:
                 if self.erased is not None and self.erased(item.record.subject_id):
                     erased += 1
                     continue
-                if item.content_key in self.seen_content:
+                if not self.seen.add_content(item.content_key):
                     duplicates += 1
                     continue
-                if self.near is not None:
-                    label = item.record.label or ""
-                    signature = item.signature or minhash(joined_text(item.record))
-                    if self.near.is_near_duplicate(signature, label):
-                        near_duplicates += 1
-                        continue
-                    self.near.add(signature, label)
-                self.seen_content.add(item.content_key)
-                added_keys.append(item.content_key)
+                if near is not None and not near.admit(item.signature or minhash(joined_text(item.record)), item.record.label or ""):
+                    self.seen.forget_content(item.content_key)  # a near-duplicate is not kept, so neither is its key
+                    near_duplicates += 1
+                    continue
                 self.sink.add(item.record, item.sidecar)
                 kept_count += 1
                 by_kind[item.record.kind] += 1
@@ -244,12 +237,14 @@ class _Merger:
         except Exception as exc:  # a streamed file's reader failing half-way: same rule as in a worker
             failure = reader_failure(exc)
         if failure or work.misfit:
-            self._roll_back(mark, near_mark, added_keys)
+            self.sink.roll_back(mark)  # a file gives all its records or none
+            self.seen.drop_file()
             if failure:
                 self._outcome(work, "quarantined", reason=failure)
             else:
                 self._outcome(work, "filtered", reason=work.misfit)
             return
+        self.seen.keep_file()
         result.filtered.update(work.filtered)
         if erased:
             result.filtered["erased_subject"] += erased
@@ -269,10 +264,3 @@ class _Merger:
             self._outcome(work, "filtered", reason="every record was filtered or a duplicate")
         else:
             self._outcome(work, "quarantined", reason="no usable content")
-
-    def _roll_back(self, mark: tuple[int, ...], near: int, added_keys: list[bytes]) -> None:
-        """Undo a file that failed half-way: a file gives all its records or none."""
-        self.sink.roll_back(mark)
-        self.seen_content.difference_update(added_keys)
-        if self.near is not None:
-            self.near.truncate(near)
