@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import functools
+import math
 import re
 import string
 import unicodedata
@@ -214,15 +215,25 @@ def score_answer(
     )
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolation percentile (numpy's default), q in [0, 100]; 0.0 for no values."""
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile (share in 0..1): the smallest measured value that at least `share` of the values do not exceed.
+
+    The one definition behind every latency_p50_s / latency_p95_s: the compare stage's, and the
+    generation sample's in evaluate that an objective falls back to. Nearest rank, not linear
+    interpolation, because an objective reads as a promise about answers: "p95 <= 3.5 s" must
+    mean at least 95% of the measured answers took 3.5 s or less. On the few answers these
+    stages time, interpolation breaks that: for 0.1, 0.2, 0.3 and 4.0 s it gives 3.445 s, and
+    the objective would pass although one answer in four took 4 s (nearest rank: 4.0 s).
+
+    >>> percentile([0.4, 0.1, 0.3, 0.2], 0.5), percentile([0.4, 0.1, 0.3, 0.2], 0.95)
+    (0.2, 0.4)
+    """
     if not values:
-        return 0.0
+        raise ValueError("percentile of no values")
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"share must be within 0..1, got {share}")
     ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
 
 
 def score_answers(scores: Sequence[AnswerScore]) -> dict[str, float | int]:
@@ -241,8 +252,8 @@ def score_answers(scores: Sequence[AnswerScore]) -> dict[str, float | int]:
         "unsupported_rate": mean([s.unsupported_rate for s in scores]),
         "refusal_rate": mean([float(s.refusal) for s in scores]),
         "pii_emitted": sum(s.pii_findings for s in scores),
-        "latency_p50_s": round(percentile(latencies, 50), 4),
-        "latency_p95_s": round(percentile(latencies, 95), 4),
+        "latency_p50_s": round(percentile(latencies, 0.5), 4) if latencies else 0.0,
+        "latency_p95_s": round(percentile(latencies, 0.95), 4) if latencies else 0.0,
         "tokens_per_s": round(sum(s.new_tokens for s in scores) / seconds, 2) if seconds > 0 else 0.0,
     }
 
@@ -258,7 +269,7 @@ DEFINITIONS: dict[str, str] = {
     ),
     "refusal_rate": "Share of answers that decline or say they do not know (fixed phrase list; an empty answer counts).",
     "pii_emitted": "Number of PII findings the run's scrubber detects in the generated answers (count only, before they are scrubbed for storage).",
-    "latency_p50_s": "Median seconds to generate one answer (greedy decoding, this machine).",
-    "latency_p95_s": "95th-percentile seconds to generate one answer (linear interpolation).",
+    "latency_p50_s": "Median seconds to generate one answer (greedy decoding, this machine; nearest rank: a measured latency).",
+    "latency_p95_s": "95th-percentile seconds to generate one answer (nearest rank: the smallest measured latency that at least 95% of answers did not exceed).",
     "tokens_per_s": "Generated tokens per second over all answers of the method.",
 }

@@ -18,6 +18,7 @@ from appliance.stages.context import StageContext, StageOutput
 from appliance.stages.ingest import SIDECAR
 from appliance.stages.scrub import SCRUBBED
 from appliance.stages.train import ADAPTER, SPLIT
+from audits.qa_metrics import percentile  # the one percentile definition, shared with compare
 
 PRIVACY_AUDIT = "privacy_audit.json"
 COUNTERFACTUAL = "counterfactual.json"
@@ -157,12 +158,6 @@ def _generation_sample(ctx: StageContext, model, tokenizer, held_out: list[Recor
     # Only types are kept; the answers are discarded here.
     findings = (detector or _Detector(ctx.policy))([answer.text for answer in answers])
     return generation_summary([a.latency_s for a in answers], [a.new_tokens for a in answers], [[f.entity_type for f in found] for found in findings], max_new_tokens=max_new_tokens)
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile (share in 0..1): always one of the measured values."""
-    ordered = sorted(values)
-    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
 
 
 def generation_summary(latencies: Sequence[float], new_tokens: Sequence[int], entity_types: Sequence[Sequence[str]], *, max_new_tokens: int) -> dict[str, Any]:
