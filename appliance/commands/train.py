@@ -43,28 +43,58 @@ def train(
       appliance train --run runs/r1 --eval-every 10 --early-stopping-patience 3 --merge
       appliance train --run runs/r1 --resume
       appliance train --run runs/r1 --show-masking 3
+      torchrun --nproc_per_node 2 --no-python -- appliance train --run runs/r1
     """
-    from appliance.evidence import sign_run
-    from appliance.pipeline import open_context, run_stage
-
-    overrides = train_overrides(base_model, dp, epsilon, max_steps)
-    overrides["train"].update({
-        "method": method, "merge": merge, "privacy_unit": privacy_unit, "eval_every": eval_every,
-        "early_stopping_patience": early_stopping_patience, "packing": packing,
-        "gradient_checkpointing": gradient_checkpointing, "load_in_4bit": load_in_4bit,
-    })
-    overrides["tracking"] = {"backend": tracking}
-    overrides["train"]["resume"] = resume  # never inherited from an earlier invocation
-    ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, echo=click.echo, create=False)
-    if show_masking is not None:
-        from appliance.stages.train import show_masking as render
-
-        for block in render(ctx, show_masking):
-            click.echo(block)
+    if follow_if_not_main(run_dir):
         return
-    with ctx.run.lock():
-        try:
-            # A resumed run must run even though its fingerprint matches the interrupted one.
-            run_stage("train", ctx, force=force or resume)
-        finally:
-            sign_run(ctx.run)
+    try:
+        from appliance.evidence import sign_run
+        from appliance.pipeline import open_context, run_stage
+
+        overrides = train_overrides(base_model, dp, epsilon, max_steps)
+        overrides["train"].update({
+            "method": method, "merge": merge, "privacy_unit": privacy_unit, "eval_every": eval_every,
+            "early_stopping_patience": early_stopping_patience, "packing": packing,
+            "gradient_checkpointing": gradient_checkpointing, "load_in_4bit": load_in_4bit,
+        })
+        overrides["tracking"] = {"backend": tracking}
+        overrides["train"]["resume"] = resume  # never inherited from an earlier invocation
+        ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, echo=click.echo, create=False)
+        if show_masking is not None:
+            from appliance.stages.train import show_masking as render
+
+            for block in render(ctx, show_masking):
+                click.echo(block)
+            return
+        with ctx.run.lock():
+            try:
+                # A resumed run must run even though its fingerprint matches the interrupted one.
+                run_stage("train", ctx, force=force or resume)
+            finally:
+                sign_run(ctx.run)
+    finally:
+        release_followers()
+
+
+def follow_if_not_main(run_dir: Path) -> bool:
+    """Under torchrun, a non-zero rank trains beside rank 0 (writing nothing) and answers True; otherwise False.
+
+    Every rank must call this first; rank 0 must then call release_followers when it is done,
+    whether or not it trained. Launch, for example:
+        torchrun --nproc_per_node 2 --no-python -- appliance train --run runs/r1
+    """
+    from appliance.train import distributed
+
+    if distributed.join_launch().is_main:
+        return False
+    from appliance.stages.train import follow
+
+    follow(run_dir)
+    return True
+
+
+def release_followers() -> None:
+    """Rank 0: tell ranks still waiting that there is nothing (more) to train; a no-op when they were told."""
+    from appliance.train import distributed
+
+    distributed.tell_followers(distributed.STOP)

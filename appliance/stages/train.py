@@ -6,19 +6,24 @@ import dataclasses
 import platform
 import shutil
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 
+from appliance.config import TrainConfig
 from appliance.errors import ApplianceError
 from appliance.files import read_jsonl, write_json, write_jsonl
-from appliance.models import resolve_base_model
+from appliance.models import ResolvedModel, resolve_base_model
 from appliance.records import FileEntry, Record
 from appliance.split import split_records
 from appliance.stages.audit import plan_problems
 from appliance.stages.context import StageContext, StageOutput
 from appliance.stages.scrub import SCRUBBED
 from appliance.tracking import open_tracker
+from appliance.train import distributed
 
 METHOD_NAMES = {"lora": "LoRA", "full": "full fine-tuning", "prefix": "prefix tuning", "ia3": "IA3"}
 
@@ -62,9 +67,21 @@ def privacy_units(records: list[Record], privacy_unit: str) -> int:
     return len({r.subject_id for r in records if r.subject_id}) if privacy_unit == "subject" else len(records)
 
 
-def execute(ctx: StageContext) -> StageOutput:
-    from appliance.train.loop import train_lora
+@dataclass(frozen=True)
+class TrainingPlan:
+    """What train_lora is called with; every torchrun rank derives the same plan from the run directory."""
 
+    config: TrainConfig
+    train_records: list[Record]
+    held_out: list[Record]
+    base: ResolvedModel
+    delta: float | None
+    canaries: dict[str, int] | None
+    split: dict[str, Any]  # split.json: corpus record ids on each side (canaries are in neither)
+
+
+def plan_training(ctx: StageContext) -> TrainingPlan:
+    """Read the scrubbed corpus, split it, plant the canaries and pick delta; reads, never writes."""
     problems = plan_problems(ctx)
     if problems:
         raise ApplianceError("; ".join(problems))
@@ -73,14 +90,8 @@ def execute(ctx: StageContext) -> StageOutput:
     train_records, held_out = split_records(records, config.validation_fraction, config.seed)
     if not train_records:
         raise ApplianceError("no training records left after scrubbing; check the ingest summary and the policy's drop rules")
-    folder = ctx.run.stage_dir("train")
-    split_path = ctx.run.root / SPLIT
-    write_json(split_path, {"train": [r.id for r in train_records], "validation": [r.id for r in held_out], "fraction": config.validation_fraction, "unit": "subject_id, else record id"})
-    base = resolve_base_model(config.base_model)
+    split = {"train": [r.id for r in train_records], "validation": [r.id for r in held_out], "fraction": config.validation_fraction, "unit": "subject_id, else record id"}
     delta = delta_for(ctx, privacy_units(train_records, config.privacy_unit)) if config.dp else None
-    checkpoints = ctx.run.root / CHECKPOINTS
-    if not config.resume:
-        shutil.rmtree(checkpoints, ignore_errors=True)  # a fresh run must never pick up a stale one
     canaries = canary_plan(ctx)
     if canaries:
         from audits.privacy.canaries import canary_records
@@ -91,6 +102,30 @@ def execute(ctx: StageContext) -> StageOutput:
             # Each planted copy is its own synthetic person, so the exposure audit measures user-level DP.
             planted = [dataclasses.replace(r, subject_id=f"canary:{r.id}:{i}") for i, r in enumerate(planted)]
         train_records = train_records + planted
+    return TrainingPlan(config, train_records, held_out, resolve_base_model(config.base_model), delta, canaries, split)
+
+
+def train(ctx: StageContext, plan: TrainingPlan, on_step: Callable[[dict[str, Any]], None] | None):
+    """train_lora over the plan; under torchrun every rank calls this, and only rank 0 writes."""
+    from appliance.train.loop import train_lora
+
+    config = plan.config
+    return train_lora(
+        plan.base.path, plan.train_records, config, ctx.run.root / ADAPTER, task=ctx.config.task, validation=plan.held_out,
+        delta=plan.delta, on_step=on_step, checkpoint_dir=ctx.run.root / CHECKPOINTS,
+        max_epsilon=ctx.policy.privacy.max_epsilon if config.dp else None, merged_dir=ctx.run.root / MERGED,
+    )
+
+
+def execute(ctx: StageContext) -> StageOutput:
+    plan = plan_training(ctx)
+    config, train_records, held_out, base, canaries = plan.config, plan.train_records, plan.held_out, plan.base, plan.canaries
+    folder = ctx.run.stage_dir("train")
+    split_path = ctx.run.root / SPLIT
+    write_json(split_path, plan.split)
+    checkpoints = ctx.run.root / CHECKPOINTS
+    if not config.resume:
+        shutil.rmtree(checkpoints, ignore_errors=True)  # a fresh run must never pick up a stale one
     progress = Progress(config.max_steps, ctx.echo)
     tracker = open_tracker(ctx.config.tracking, ctx.run.root)
 
@@ -102,11 +137,9 @@ def execute(ctx: StageContext) -> StageOutput:
     shutil.rmtree(merged_dir, ignore_errors=True)  # never leave an earlier run's merged model beside a new adapter
     started = time.perf_counter()
     try:
-        result = train_lora(
-            base.path, train_records, config, ctx.run.root / ADAPTER, task=ctx.config.task, validation=held_out,
-            delta=delta, on_step=on_step, checkpoint_dir=checkpoints,
-            max_epsilon=ctx.policy.privacy.max_epsilon if config.dp else None, merged_dir=merged_dir,
-        )
+        # Under torchrun the other ranks wait for this word (see follow) and now train beside rank 0.
+        distributed.tell_followers(distributed.TRAIN)
+        result = train(ctx, plan, on_step)
     finally:
         tracker.close()
     duration = time.perf_counter() - started
@@ -131,6 +164,7 @@ def execute(ctx: StageContext) -> StageOutput:
         "packing": result.details["packing"],
         "privacy_unit": config.privacy_unit,
         "training": result.details,
+        "processes": result.details["processes"],  # torchrun ranks that trained (1: a single process)
         "merged": MERGED if merged_files else None,
         "tracking": {"backend": ctx.config.tracking.backend, "directory": ctx.config.tracking.directory} if ctx.config.tracking.backend != "none" else None,
         "hyperparameters": config.model_dump(mode="json"),
@@ -152,6 +186,34 @@ def execute(ctx: StageContext) -> StageOutput:
         counts={"train_records": len(train_records), "validation_records": len(held_out), "steps": result.steps},
         summary=summary,
     )
+
+
+def follow(run_root: Path) -> None:
+    """A non-zero torchrun rank: wait for rank 0's word, then train beside it, writing and printing nothing.
+
+    Rank 0 holds the run's lock, writes the snapshots, the outputs and the manifest; this rank
+    opens the run read-only (after rank 0 has written config.yaml and policy.yaml for this
+    invocation) and makes the same train_lora call, whose collectives keep the ranks in step.
+    """
+    if distributed.await_leader() != distributed.TRAIN:
+        return  # rank 0 skipped the stage (unchanged) or stopped before training
+    ctx = read_only_context(run_root)
+    train(ctx, plan_training(ctx), on_step=None)
+
+
+def read_only_context(run_root: Path) -> StageContext:
+    """The run's policy and config from the snapshots rank 0 wrote; nothing is written."""
+    import yaml
+
+    from appliance.config import parse_config
+    from appliance.rundir import RunDir
+    from policies import policy_sha256
+    from policies.loader import parse_policy
+
+    run = RunDir(run_root)
+    policy = parse_policy((run.root / "policy.yaml").read_text(encoding="utf-8"), origin=str(run.root / "policy.yaml"))
+    config = parse_config(yaml.safe_load((run.root / "config.yaml").read_text(encoding="utf-8")) or {}, str(run.root / "config.yaml"))
+    return StageContext(run=run, policy=policy, policy_sha256=policy_sha256(policy), config=config, echo=lambda line: None)
 
 
 class Progress:

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -180,3 +181,47 @@ def barrier(context: Distributed) -> None:
         import torch.distributed as dist
 
         dist.barrier()
+
+
+# ---- `appliance train` / `appliance run` under torchrun ---------------------------------------
+# Rank 0 runs the command as usual (lock, snapshots, manifest, progress); the other ranks wait for
+# its one word: TRAIN when the train stage starts training (they then train beside it), STOP when
+# it will not (the stage was unchanged and skipped, failed before training, or the run ended).
+
+TRAIN, STOP = "train", "stop"
+# Rank 0 may ingest and scrub for hours before training; the others wait that long for its word.
+WORD_TIMEOUT = datetime.timedelta(days=2)
+_word_group: Any = None
+_word_sent = False
+
+
+def join_launch() -> Distributed:
+    """Every rank, first thing in the command: join torchrun's group and the channel for rank 0's word."""
+    global _word_group
+    context = init_distributed()
+    if context.enabled and _word_group is None:
+        import torch.distributed as dist
+
+        # Its own gloo group: a long timeout for this wait only, training collectives keep the default.
+        _word_group = dist.new_group(backend="gloo", timeout=WORD_TIMEOUT)
+    return context
+
+
+def tell_followers(word: str) -> None:
+    """Rank 0: send the other ranks `word`, once per process (later calls do nothing); a no-op without torchrun."""
+    global _word_sent
+    if _word_group is None or _word_sent:
+        return
+    import torch.distributed as dist
+
+    dist.broadcast_object_list([word], src=0, group=_word_group)
+    _word_sent = True
+
+
+def await_leader() -> str:
+    """A non-zero rank: block until rank 0 tells TRAIN or STOP."""
+    import torch.distributed as dist
+
+    word: list[Any] = [None]
+    dist.broadcast_object_list(word, src=0, group=_word_group)
+    return str(word[0])
