@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,7 +24,12 @@ from appliance.files import path_inside
 
 # The releases the trackers were written against; named in the install hint when one is missing.
 TENSORBOARD_PIN = "tensorboard==2.21.0"
-MLFLOW_PIN = "mlflow==3.18.0"
+# mlflow-skinny: the tracking client without the server, UI and ML flavours (18 packages, ~75 MB).
+MLFLOW_PIN = "mlflow-skinny==3.17.2"
+# Read by mlflow when it is imported and when a store opens. Its telemetry has its own switch (it
+# honours DO_NOT_TRACK only when spelled "true"); its 3.x file store refuses to open unless allowed
+# (maintenance mode, but a folder is what an offline run directory needs: no database, no server).
+MLFLOW_ENVIRONMENT = {"MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_ALLOW_FILE_STORE": "true"}
 
 
 class Tracker(Protocol):
@@ -72,6 +78,7 @@ class MlflowTracker:
     """One MLflow run in a local file store (a `file://` URI built here, never a server)."""
 
     def __init__(self, directory: Path, run_name: str):
+        os.environ.update(MLFLOW_ENVIRONMENT)
         try:
             from mlflow.tracking import MlflowClient
         except ImportError:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,5 +74,51 @@ def test_an_absolute_directory_is_used_and_a_uri_is_refused(tmp_path: Path) -> N
 
 @pytest.mark.skipif(importlib.util.find_spec("mlflow") is not None, reason="mlflow is installed")
 def test_a_missing_backend_names_the_install_command(tmp_path: Path) -> None:
-    with pytest.raises(ApplianceError, match=r"tracking.backend mlflow needs the mlflow package: pip install 'mlflow==\d"):
+    with pytest.raises(ApplianceError, match=r"tracking.backend mlflow needs the mlflow package: pip install 'mlflow-skinny==\d"):
         open_tracker(TrackingConfig(backend="mlflow"), tmp_path)
+
+
+MLFLOW = pytest.mark.skipif(importlib.util.find_spec("mlflow") is None, reason="mlflow-skinny not installed")
+
+
+@MLFLOW
+def test_mlflow_metrics_are_written_under_the_run_and_read_back(tmp_path: Path, no_network: list[object], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The tracker itself must allow mlflow's file store (3.x refuses it by default) and switch off telemetry.
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "false")
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "false")
+    tracker = open_tracker(TrackingConfig(backend="mlflow"), tmp_path / "run-7")
+    for event in EVENTS:
+        tracker.log(event["step"], event)
+    tracker.close()
+
+    from mlflow.tracking import MlflowClient
+
+    folder = tmp_path / "run-7" / "tracking"
+    client = MlflowClient(tracking_uri=folder.as_uri())
+    (run,) = client.search_runs([client.get_experiment_by_name("appliance").experiment_id])
+    assert (run.info.run_name, run.info.status) == ("run-7", "FINISHED")
+    assert set(run.data.metrics) == {"loss", "lr", "tokens", "tokens_per_s", "epsilon", "val_loss"}
+    assert [(m.step, m.value) for m in client.get_metric_history(run.info.run_id, "loss")] == [(1, 2.5), (3, 2.1)]
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "epsilon")] == [1, 2, 3]
+    assert [(m.step, m.value) for m in client.get_metric_history(run.info.run_id, "val_loss")] == [(3, 2.3)]
+    assert no_network == []
+    assert sorted(p.name for p in (tmp_path / "run-7").iterdir()) == ["tracking"]  # nothing written beside it
+
+
+@MLFLOW
+def test_mlflow_telemetry_stays_off_outside_tests(tmp_path: Path) -> None:
+    # mlflow decides at import time and treats pytest or CI as "no telemetry" by itself: ask a clean process.
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from appliance.config import TrackingConfig\n"
+        "from appliance.tracking import open_tracker\n"
+        "open_tracker(TrackingConfig(backend='mlflow'), Path(sys.argv[1])).close()\n"
+        "from mlflow.telemetry import get_telemetry_client\n"
+        "print('telemetry client:', get_telemetry_client())\n"
+    )
+    quiet = {"PYTEST_CURRENT_TEST", "CI", "GITHUB_ACTIONS", "DO_NOT_TRACK", "MLFLOW_DISABLE_TELEMETRY"}
+    env = {k: v for k, v in os.environ.items() if k not in quiet}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    completed = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.splitlines()[-1] == "telemetry client: None"
