@@ -158,12 +158,16 @@ def unsupported_rate(answer: str, support: Sequence[str], *, entities: Extractor
 
 @functools.cache
 def _spacy_pipeline():
-    import spacy
+    """The scrubber's shared spaCy pipeline: the same pinned model, so it is loaded once per process, not twice.
 
+    The shared one runs NER alone (tagger, parser, lemmatizer off); the NER component has its own
+    token-to-vector layer, so its entities are those of the full pipeline (tests/test_qa_metrics.py pins them).
+    """
     from appliance.models import DEFAULT_NER_MODEL, provision
+    from scrubbers.nlp import LANGUAGE, shared_nlp_engine
 
-    # Loaded by path from the registry, so its folder hash is verified before use.
-    return spacy.load(provision(DEFAULT_NER_MODEL).path, disable=["parser", "lemmatizer"])
+    provision(DEFAULT_NER_MODEL)  # verifies the installed model folder's sha256 against the registry before first use
+    return shared_nlp_engine().get_nlp(LANGUAGE)
 
 
 def spacy_entities(text: str) -> list[tuple[int, int]]:

@@ -105,6 +105,31 @@ def test_named_entities_come_from_the_pinned_spacy_model() -> None:
     assert unsupported_claims("The transfer of 1,250 dollars was approved by Maria Lopez in Berlin on 3 March 2024.", support) == (4, 2)
 
 
+@pytest.mark.parametrize(
+    ("answer", "support", "claims", "counts"),
+    [
+        # Pinned with the metric's earlier pipeline of its own (tagger and attribute ruler on): sharing the scrubber's changes none.
+        ("Your card ending 4421 was blocked on Friday after three failed PIN attempts; call the Leeds branch.", ["Why is my card blocked?", "Card blocked after three failed PIN attempts."], ["friday", "three", "pin", "leeds", "4421"], (5, 3)),
+        ("Barclays charges a 2.5% foreign transaction fee, so 400 euros costs about 10 euros extra.", ["What is the foreign fee?", "A foreign transaction fee of 2.5% applies."], ["2 5", "400", "about 10"], (3, 2)),
+        ("John Smith from HSBC in Manchester approved the mortgage of 180,000 pounds in July 2023.", ["Who approved it?", "The mortgage of £180,000 was approved in July 2023."], ["john smith", "hsbc", "manchester", "180000 pounds", "july 2023"], (5, 4)),
+        ("The ISA allowance is 20,000 pounds per tax year, and the deadline is 5 April.", ["ISA allowance 20000 per tax year, ending 5 April."], ["isa", "20000 pounds", "tax year", "5 april"], (4, 0)),
+        ("Microsoft and Google both opened offices in Dublin last year, hiring 300 people.", ["Tech firms expanded in Ireland."], ["microsoft", "google", "dublin", "last year", "300"], (5, 5)),
+    ],
+)
+def test_unsupported_content_on_named_entities_is_unchanged(answer: str, support: list[str], claims: list[str], counts: tuple[int, int]) -> None:
+    assert extract_claims(answer) == claims
+    assert unsupported_claims(answer, support) == counts
+
+
+def test_claims_come_from_the_scrubbers_spacy_pipeline_not_a_second_copy() -> None:
+    from appliance.models import DEFAULT_NER_MODEL
+    from audits.qa_metrics import _spacy_pipeline
+    from scrubbers.nlp import LANGUAGE, MODEL_NAME, shared_nlp_engine
+
+    assert MODEL_NAME == DEFAULT_NER_MODEL  # the registry's pinned NER model, whose folder hash is checked first
+    assert _spacy_pipeline() is shared_nlp_engine().get_nlp(LANGUAGE)
+
+
 def test_score_answer_adds_the_reference_to_the_support() -> None:
     scored = score_answer("The limit is 5000 euros.", "5000 euros", ["What is the limit?"], entities=no_entities, latency_s=0.5, new_tokens=7)
     assert (scored.claims, scored.unsupported, scored.unsupported_rate) == (1, 0, 0.0)
