@@ -61,12 +61,16 @@ class SeenIndex:
 
     # One input's additions are a savepoint: all of them kept, or all rolled back when the file fails half-way.
     def begin_file(self) -> None:
+        if self.near is not None:
+            self.near.begin_file()
         self.db.execute("SAVEPOINT input_file")
 
     def keep_file(self) -> None:
         self.db.execute("RELEASE input_file")
 
     def drop_file(self) -> None:
+        if self.near is not None:
+            self.near.drop_file()
         self.db.execute("ROLLBACK TO input_file")
         self.db.execute("RELEASE input_file")
 
