@@ -16,7 +16,10 @@ from scrubbers.recognizers.international_street import InternationalStreetRecogn
 from scrubbers.recognizers.luhn_card import LuhnCardRecognizer
 from scrubbers.recognizers.medical_record_number import MedicalRecordNumberRecognizer
 from scrubbers.recognizers.military_address import MilitaryAddressRecognizer
+from scrubbers.recognizers.name_context import ContextualNameRecognizer
+from scrubbers.recognizers.name_list import NameListRecognizer
 from scrubbers.recognizers.name_phrase import NamePhraseRecognizer
+from scrubbers.recognizers.name_shape import ShapedNameRecognizer
 from scrubbers.recognizers.numbered_street import NumberedStreetRecognizer
 from scrubbers.recognizers.place_name import PlaceNameRecognizer
 from scrubbers.recognizers.place_phrase import PlacePhraseRecognizer
@@ -26,6 +29,7 @@ from scrubbers.recognizers.speaker_label import SpeakerLabelRecognizer
 from scrubbers.recognizers.street_address import StreetAddressRecognizer
 from scrubbers.recognizers.surname import SurnameRecognizer
 from scrubbers.recognizers.titled_name import TitledNameRecognizer
+from scrubbers.recognizers.uncased_name import UncasedNameRecognizer
 from scrubbers.recognizers.us_phone import UsPhoneRecognizer
 from scrubbers.recognizers.us_ssn import DashedSsnRecognizer
 
@@ -36,6 +40,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
         AccountNumberRecognizer(),
         AddressUnitRecognizer(),
         AgeOver89Recognizer(),
+        ContextualNameRecognizer(),
         DateOfBirthRecognizer(),
         EmailAddressRecognizer(),
         GivenNameRecognizer(),
@@ -45,15 +50,18 @@ def custom_recognizers() -> list[EntityRecognizer]:
         LuhnCardRecognizer(),
         MedicalRecordNumberRecognizer(),
         MilitaryAddressRecognizer(),
+        NameListRecognizer(),
         NamePhraseRecognizer(),
         NumberedStreetRecognizer(),
         PlaceNameRecognizer(),
         PlacePhraseRecognizer(),
         PostalCodeRecognizer(),
+        ShapedNameRecognizer(),
         SpeakerLabelRecognizer(),
         StreetAddressRecognizer(),
         SurnameRecognizer(),
         TitledNameRecognizer(),
+        UncasedNameRecognizer(),
         UsPhoneRecognizer(),
         DashedSsnRecognizer(),
     ]
@@ -63,6 +71,7 @@ __all__ = [
     "AccountNumberRecognizer",
     "AddressUnitRecognizer",
     "AgeOver89Recognizer",
+    "ContextualNameRecognizer",
     "DashedSsnRecognizer",
     "DateOfBirthRecognizer",
     "EmailAddressRecognizer",
@@ -73,15 +82,18 @@ __all__ = [
     "LuhnCardRecognizer",
     "MedicalRecordNumberRecognizer",
     "MilitaryAddressRecognizer",
+    "NameListRecognizer",
     "NamePhraseRecognizer",
     "NumberedStreetRecognizer",
     "PlaceNameRecognizer",
     "PlacePhraseRecognizer",
     "PostalCodeRecognizer",
+    "ShapedNameRecognizer",
     "SpeakerLabelRecognizer",
     "StreetAddressRecognizer",
     "SurnameRecognizer",
     "TitledNameRecognizer",
+    "UncasedNameRecognizer",
     "UsPhoneRecognizer",
     "custom_recognizers",
     "policy_recognizers",

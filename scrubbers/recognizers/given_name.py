@@ -1,7 +1,7 @@
 """PERSON: names spaCy's small model misses, found by a shipped given-name list and name shape.
 
 "Johannes Varvio", "Faina D. Yefremova", "Sophie": a given name from
-scrubbers/data/given_names.txt followed by capitalised words is a name (0.65); any
+scrubbers/data/given_names.txt or world_given_names.txt followed by capitalised words is a name (0.65); any
 "First M. Last" with a middle initial is too (0.55); a listed given name alone scores
 just over the default threshold (0.45), since "Jordan" can be a country and "Georgia"
 a state (the merge then keeps the riskier PERSON, redacting either way).
@@ -13,14 +13,12 @@ are matched by pattern.
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
 import regex
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-NAMES_FILE = Path(__file__).resolve().parent.parent / "data" / "given_names.txt"
+from scrubbers.recognizers.name_lists import given_names
+
 SURNAME = r"\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?"
 INITIAL = r"\p{Lu}\.?"
 FULL_NAME_SCORE = 0.65
@@ -35,17 +33,13 @@ POSSESSIVE = regex.compile(r"['’]s$")
 FIRST_INITIAL_LAST = regex.compile(rf"(?<![\w-]){SURNAME}[ \t]+{INITIAL}[ \t]+{SURNAME}(?![\w-])")
 
 
-@functools.cache
-def given_names() -> frozenset[str]:
-    lines = NAMES_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
-
-
 def find_names(text: str) -> list[tuple[int, int, float]]:
     """(start, end, score) of listed given names, with their surnames when present, and First M. Last."""
     names = given_names()
     found: list[tuple[int, int, float]] = []
     for word in CAPITALISED_WORD.finditer(text):
+        if found and word.start() < found[-1][1]:
+            continue  # the surname of a name already found ("Tiffany Murdock"), even if listed as a given name
         value = word.group()
         end = word.end()
         if value not in names:

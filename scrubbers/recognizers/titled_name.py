@@ -6,8 +6,8 @@ import regex
 from presidio_analyzer import Pattern, PatternRecognizer
 
 TITLE = r"\b(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Rev|Capt|Sgt|Lt|Col|Nurse|Judge)\.?"
-# O'Brien, McDonald, Smith-Jones, Álvarez
-NAME_WORD = r"\p{Lu}\p{Ll}*(?:\p{Lu}\p{Ll}+)?(?:['’-]\p{Lu}\p{Ll}+)*"
+# O'Brien, McDonald, Smith-Jones, Álvarez, and Korean given names with a lower-case second part (Jae-won)
+NAME_WORD = r"\p{Lu}\p{Ll}*(?:\p{Lu}\p{Ll}+)?(?:['’]\p{Lu}\p{Ll}+|-\p{Lu}?\p{Ll}+)*"
 INITIAL = r"\p{Lu}\."
 # "Dr Apt 3" is an address ("45 Oak Dr Apt 3"), not a doctor.
 NOT_ADDRESS_WORD = r"(?!(?:Apt|Apartment|Suite|Ste|Unit|Floor|Room)\b)"

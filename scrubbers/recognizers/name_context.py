@@ -1,0 +1,134 @@
+"""PERSON: names announced by the word before them: a role or relation, a greeting, a sign-off.
+
+"seen by nurse Babajide", "wife Zhang Lihua at bedside", "Hi Thandeka,", "Good afternoon
+Carlos Eduardo,", "Kind regards,\\nJoana Magalhães de Souza", "-- Tom Gallagher". spaCy's
+small model misses names it has not seen, and any name list is incomplete, but a
+capitalised word right after "nurse" or at the end of a sign-off is a name whatever its
+origin. In lower-case or capitals ("hi kofi", "let aoife know", "THANKS, PRIYANKA") case
+says nothing, so there the word must also be a listed given name or surname.
+"""
+
+from __future__ import annotations
+
+import regex
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from scrubbers.recognizers.name_lists import folded_surnames
+from scrubbers.recognizers.name_words import ANY_WORD, PARTICLE, is_name_word, listed_word
+
+CAPITALISED_SCORE = 0.6
+SIGN_OFF_SCORE = 0.7
+LISTED_SCORE = 0.55
+MOST_NAME_WORDS = 4
+
+# People named by who they are to someone ("my daughter Ifeoma", "agent Tendai Moyo",
+# "her brother-in-law, Hamid Rostami", "uncle (Reza)"). Customer and patient roles are in
+# TitledNameRecognizer; here they only add the lower-case, listed-name case.
+RELATION = (
+    r"(?:nurse|midwife|doctor|physician|surgeon|registrar|therapist|physio|physiotherapist|pharmacist|"
+    r"interpreter|translator|carer|caregiver|caseworker|social\s+worker|paramedic|technician|engineer|agent|"
+    r"adviser|advisor|colleague|co-?worker|supervisor|manager|team\s+lead(?:er)?|receptionist|clerk|teller|"
+    r"underwriter|adjuster|assessor|investigator|solicitor|lawyer|attorney|executor|executrix|trustee|guardian|"
+    r"witness|landlord|landlady|neighbou?r|friend|flatmate|roommate|partner|boyfriend|girlfriend|fianc[eé]e?|"
+    r"wife|husband|spouse|widow|widower|son|daughter|stepson|stepdaughter|child|kid|baby|mother|mum|mom|father|"
+    r"dad|parent|brother|sister|sibling|uncle|aunt|auntie|nephew|niece|cousin|grandson|granddaughter|grandchild|"
+    r"grandmother|grandfather|grandma|grandpa|granny|in-law|reviewer|referee|operative|courier|tutor|mentor|"
+    r"chaplain|dentist|counsel+or|psychologist|psychiatrist|constable|detective|caller|customer|patient|client|"
+    r"member|employee|applicant|tenant|pt|cust)"
+)
+AFTER_RELATION = regex.compile(rf"\b(?i:{RELATION})(?:[ \t]*[,(:][ \t]*|[ \t]+)(?=\S)")
+# "Hi Thandeka,", "Good morning Mr", "hey kofi": a greeting that opens a line or a sentence.
+GREETING = (
+    r"(?:hi|hello|hey|hiya|dear|dearest|good\s+(?:morning|afternoon|evening|day)|morning|afternoon|evening|"
+    r"greetings|welcome|bye|goodbye|thanks|thank\s+you|many\s+thanks|cheers)"
+)
+AFTER_GREETING = regex.compile(rf"(?:^|(?<=[.!?:][ \t]+)|(?<=\n))[ \t]*(?i:{GREETING})[ \t]*,?[ \t]+(?=\S)", regex.MULTILINE)
+# "Kind regards, Joana" or "Regards,\nTran": the name fills the rest of the line.
+SIGN_OFF = (
+    r"(?:(?:kind|best|warm|warmest|many|with)\s+(?:regards|wishes|thanks)|regards|best|thanks|thank\s+you|cheers|"
+    r"sincerely|yours\s+(?:sincerely|faithfully|truly)|yours|respectfully|take\s+care|all\s+the\s+best|--|—|–)"
+)
+AFTER_SIGN_OFF = regex.compile(rf"(?<![\w-])(?i:{SIGN_OFF})[ \t]*[,.!]?[ \t]*(?:\r?\n[ \t]*)?(?=\S)")
+# "let aoife know", "tell Sipho", "ask for Reza": verbs that take a person.
+AFTER_VERB = regex.compile(r"\b(?i:let|tell|told|ask|asked|ping|cc|thank|remind|reminded|inform|informed)[ \t]+(?=\S)")
+
+WORD = regex.compile(ANY_WORD)
+PARTICLE_GAP = regex.compile(rf"(?:[ \t]+{PARTICLE}(?=[ \t]))*[ \t]+")
+LINE_END = regex.compile(r"[ \t]*(?:\r?\n|$)")
+TEXT_END = regex.compile(r"[ \t]*[.!]?[ \t]*$")
+
+
+def _name_at(text: str, start: int) -> tuple[int, int, bool] | None:
+    """(start, end, capitalised) of the name words starting at `start`, or None when there are none."""
+    end, capitalised, count = start, None, 0
+    position = start
+    while count < MOST_NAME_WORDS:
+        word = WORD.match(text, position)
+        if not word:
+            break
+        value = word.group().rstrip("'’")
+        possessive = value.endswith(("'s", "’s")) and not listed_word(value)
+        if possessive:
+            value = value[:-2]
+        if capitalised is None:
+            capitalised = is_name_word(value)
+        if capitalised and not is_name_word(value) or not capitalised and not listed_word(value):
+            break
+        end, count = word.start() + len(value), count + 1
+        if possessive:
+            break
+        particles = PARTICLE_GAP.match(text, end)
+        if not particles:
+            break
+        position = particles.end()
+    if count == 0:
+        return None
+    return start, end, bool(capitalised)
+
+
+def _has_listed_word(text: str, name: tuple[int, int, bool]) -> bool:
+    return any(listed_word(word.group()) for word in WORD.finditer(text, name[0], name[1]))
+
+
+def _ends_line(text: str, end: int) -> bool:
+    return LINE_END.match(text, end) is not None or TEXT_END.match(text, end) is not None
+
+
+def find_context_names(text: str) -> list[tuple[int, int, float]]:
+    """(start, end, score) of names after relations, greetings, sign-offs and person-taking verbs."""
+    found: list[tuple[int, int, float]] = []
+    for match in AFTER_RELATION.finditer(text):
+        name = _name_at(text, match.end())
+        # A capitalised relation starts headings ("Child Health Summary"): then a listed name is needed.
+        if name and (match.group()[0].islower() or not name[2] or _has_listed_word(text, name)):
+            found.append((name[0], name[1], CAPITALISED_SCORE if name[2] else LISTED_SCORE))
+    for match in AFTER_GREETING.finditer(text):
+        name = _name_at(text, match.end())
+        if name:
+            found.append((name[0], name[1], CAPITALISED_SCORE if name[2] else LISTED_SCORE))
+    for match in AFTER_SIGN_OFF.finditer(text):
+        name = _name_at(text, match.end())
+        # A sign-off name fills its line: "Thanks, Priyanka" but not "Thanks, Priyanka said no".
+        if name and _ends_line(text, name[1]):
+            found.append((name[0], name[1], SIGN_OFF_SCORE if name[2] else LISTED_SCORE))
+    for match in AFTER_VERB.finditer(text):
+        name = _name_at(text, match.end())
+        if name and not name[2]:  # capitalised names after these verbs are NamePhraseRecognizer's
+            found.append((name[0], name[1], LISTED_SCORE))
+    return found
+
+
+class ContextualNameRecognizer(EntityRecognizer):
+    """Names after a role or relation word, a greeting, a sign-off or a verb that takes a person."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], name="ContextualNameRecognizer")
+
+    def load(self) -> None:
+        folded_surnames()
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if "PERSON" not in entities:
+            return []
+        return [RecognizerResult("PERSON", start, end, score) for start, end, score in find_context_names(text)]

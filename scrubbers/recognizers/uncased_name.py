@@ -1,0 +1,69 @@
+"""PERSON: names whose case says nothing: "eva kleist", "NGUYEN THI HOA", "Zhang Lihua" (surname first).
+
+spaCy's small model leans on capitals, so chat in lower case and form exports in capitals
+slip past it, and GivenNameRecognizer/SurnameRecognizer expect "Given Surname" in title
+case. Here two or more adjacent words written alike (all lower case, all capitals, or all
+title case), each a listed given name or surname that is not also an English word, are a
+name; one listed word alone is not. A run that names a place ("Hong Kong") is not.
+"""
+
+from __future__ import annotations
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from scrubbers.recognizers.name_lists import fold, folded_places, folded_surnames
+from scrubbers.recognizers.name_words import TOKEN, listed_word
+
+SCORE = 0.5
+MOST_WORDS = 4
+
+
+def _style(word: str) -> str:
+    if word.islower():
+        return "lower"
+    if word.isupper():
+        return "upper"
+    if word[0].isupper() and word[1:].replace("-", "").replace("'", "").islower():
+        return "title"
+    return "mixed"
+
+
+def find_uncased_names(text: str) -> list[tuple[int, int]]:
+    """(start, end) of runs of two or more listed name words written alike, separated by spaces."""
+    found: list[tuple[int, int]] = []
+    run: list[tuple[int, int, str]] = []
+
+    def close() -> None:
+        words = " ".join(word for _, _, word in run)
+        if len(run) >= 2 and fold(words) not in folded_places():
+            found.append((run[0][0], run[-1][1]))
+        run.clear()
+
+    for token in TOKEN.finditer(text):
+        value = token.group()
+        listed = value[0].isalpha() and listed_word(value)
+        joined = bool(run) and text[run[-1][1] : token.start()].strip(" \t") == "" and text[run[-1][1]] in " \t"
+        if listed and joined and len(run) < MOST_WORDS and _style(value) == _style(run[0][2]) != "mixed":
+            run.append((token.start(), token.end(), value))
+            continue
+        close()
+        if listed:
+            run.append((token.start(), token.end(), value))
+    close()
+    return found
+
+
+class UncasedNameRecognizer(EntityRecognizer):
+    """Two or more adjacent listed names written alike, in any case."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], name="UncasedNameRecognizer")
+
+    def load(self) -> None:
+        folded_surnames()
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if "PERSON" not in entities:
+            return []
+        return [RecognizerResult("PERSON", start, end, SCORE) for start, end in find_uncased_names(text)]
