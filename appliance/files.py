@@ -7,6 +7,8 @@ import glob
 import hashlib
 import json
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -65,19 +67,55 @@ def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
         raise
 
 
+# `.NAME.PID.RANDOM.tmp`: tempfile.mkstemp/mkdtemp with prefix `.NAME.PID.` (RANDOM is its 8 characters).
+_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.(?P<pid>[0-9]+)\.[a-z0-9_]{8}\.tmp")
+
+
+def temp_writer(name: str) -> int | None:
+    """The pid of the process that made a temp file or folder with this name; None for any other name."""
+    found = _TEMP_NAME.fullmatch(name)
+    return int(found["pid"]) if found else None
+
+
+def _orphaned(name: str) -> bool:
+    pid = temp_writer(name)
+    return pid is not None and pid != os.getpid() and not process_alive(pid)
+
+
 def remove_orphaned_temp_files(path: Path) -> int:
     """Delete temp files of earlier writes of `path` whose process died (SIGKILL, power loss); returns how many.
 
     A killed write never reaches its cleanup, and its temp file may hold a full copy of the data.
     """
     removed = 0
-    prefix = f".{path.name}."
-    for candidate in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
-        pid = candidate.name[len(prefix):].split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
+    for candidate in path.parent.glob(f"{glob.escape(f'.{path.name}.')}*.tmp"):
+        found = _TEMP_NAME.fullmatch(candidate.name)
+        if found is not None and found["name"] == path.name and _orphaned(candidate.name):
             with contextlib.suppress(FileNotFoundError):
                 candidate.unlink()
                 removed += 1
+    return removed
+
+
+def sweep_orphaned_temp_files(root: Path) -> int:
+    """Delete, anywhere under `root`, temp files and scratch folders left by dead writers; returns how many.
+
+    Only names in the temp pattern above whose pid is not a live process: a write in progress
+    (ours or another process's) is never touched. Links are neither followed nor removed.
+    """
+    removed = 0
+    for folder, folders, names in os.walk(root):
+        for name in [*folders, *names]:
+            path = Path(folder) / name
+            if not _orphaned(name) or path.is_symlink():
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+                folders.remove(name)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            removed += 1
     return removed
 
 

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import pickle
 import platform
 import uuid
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from typing import Any
 
 from appliance import __version__
 from appliance.errors import ApplianceError
-from appliance.files import process_alive, sha256_file, write_json
+from appliance.files import process_alive, sha256_file, sweep_orphaned_temp_files, write_json
 from appliance.records import FileEntry, StageRecord
 from appliance.vault import vault_dir
 
@@ -27,19 +28,30 @@ def now() -> str:
 
 
 class RunDir:
-    """A run directory on disk. Stages write into their own folder; the manifest ties them together."""
+    """A run directory on disk. Stages write into their own folder; the manifest ties them together.
 
-    def __init__(self, root: Path) -> None:
+    `read_only`: a view for processes that work beside the one holding the lock (the other ranks
+    of a multi-process training run): it never creates, locks or sweeps, and refuses to write the manifest.
+    """
+
+    def __init__(self, root: Path, *, read_only: bool = False) -> None:
         self.root = root.resolve()
         self.manifest_path = self.root / "manifest.json"
+        self.read_only = read_only
+        # (inode, mtime, size) of the manifest last parsed, the parsed dict (never handed out) and its pickle.
+        self._cached: tuple[tuple[int, int, int], dict[str, Any], bytes] | None = None
 
     @classmethod
-    def open(cls, root: Path, create: bool = True) -> RunDir:
-        run = cls(root)
+    def open(cls, root: Path, create: bool = True, *, read_only: bool = False) -> RunDir:
+        """The run directory at `root`, made (0700, with a new manifest) when missing and `create`.
+
+        Example: RunDir.open(Path("runs/r1"), create=False, read_only=True)  # a training rank beside rank 0
+        """
+        run = cls(root, read_only=read_only)
         if run.manifest_path.exists():
-            run.manifest  # noqa: B018  (fail early on a damaged manifest)
+            run._manifest()  # fail early on a damaged manifest
             return run
-        if not create:
+        if not create or read_only:
             raise ApplianceError(f"{root} is not a run directory (no manifest.json); create one with `appliance ingest SOURCES --run {root}`")
         run.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(run.root, 0o700)
@@ -48,13 +60,31 @@ class RunDir:
 
     @property
     def manifest(self) -> dict[str, Any]:
+        """The manifest as a dict of the caller's own, free to change before save_manifest."""
+        self._manifest()
+        assert self._cached is not None
+        # A copy, so no caller can change what the next one reads; unpickling our own bytes is a
+        # deep copy at a fraction of the cost of parsing the JSON again.
+        return pickle.loads(self._cached[2])
+
+    def _manifest(self) -> dict[str, Any]:
+        """The parsed manifest, shared: read from disk only when the file changed (every write replaces it)."""
         try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            with self.manifest_path.open("rb") as handle:
+                status = os.fstat(handle.fileno())
+                stamp = (status.st_ino, status.st_mtime_ns, status.st_size)
+                if self._cached is None or self._cached[0] != stamp:
+                    data = json.loads(handle.read())
+                    self._cached = (stamp, data, pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ApplianceError(f"{self.manifest_path} cannot be read ({exc.__class__.__name__}); the run directory is damaged") from None
+        return self._cached[1]
 
     def save_manifest(self, manifest: dict[str, Any]) -> None:
+        if self.read_only:
+            raise ApplianceError(f"{self.root} is open read-only here; only the process holding its lock writes the manifest")
         write_json(self.manifest_path, manifest)
+        self._cached = None  # the caller may still change `manifest`: read back what was written
 
     def update_manifest(self, **fields: Any) -> None:
         manifest = self.manifest
@@ -63,7 +93,7 @@ class RunDir:
 
     @property
     def run_id(self) -> str:
-        return str(self.manifest["run_id"])
+        return str(self._manifest()["run_id"])
 
     @property
     def vault(self) -> Path:
@@ -91,8 +121,8 @@ class RunDir:
         return self.root / name
 
     def stage_record(self, stage: str) -> StageRecord | None:
-        data = self.manifest.get("stages", {}).get(stage)
-        return StageRecord.from_json(data) if data else None
+        data = self._manifest().get("stages", {}).get(stage)
+        return StageRecord.from_json(pickle.loads(pickle.dumps(data))) if data else None  # the caller's own copy
 
     def record_stage(self, record: StageRecord) -> None:
         """Mark a stage complete: only called after every output is written and hashed."""
@@ -116,7 +146,15 @@ class RunDir:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """One process at a time per run directory; a lock left by a dead process is taken over."""
+        """One process at a time per run directory; a lock left by a dead process is taken over.
+
+        Once taken, temp files and scratch folders left by dead writers (a SIGKILL mid-write) are
+        removed from the run directory and its vault: otherwise only a later write of the same file would.
+        A read-only view holds nothing: the lock belongs to the process it works beside.
+        """
+        if self.read_only:
+            yield
+            return
         lock_path = self.root / ".lock"
         while True:
             try:
@@ -131,6 +169,8 @@ class RunDir:
         try:
             os.write(fd, str(os.getpid()).encode())
             os.close(fd)
+            sweep_orphaned_temp_files(self.root)
+            sweep_orphaned_temp_files(self.vault)
             yield
         finally:
             with contextlib.suppress(FileNotFoundError):

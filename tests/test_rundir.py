@@ -78,3 +78,70 @@ def test_changed_outputs_detects_a_flipped_byte(tmp_path: Path) -> None:
     assert run.changed_outputs(record) == []
     out.write_text("[]\n")
     assert run.changed_outputs(record) == ["ingest/inventory.jsonl"]
+
+
+def _dead_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    return int(done.stdout)
+
+
+def test_taking_the_lock_sweeps_temp_files_of_dead_writers_anywhere_in_the_run(tmp_path: Path) -> None:
+    run = RunDir.open(tmp_path / "run")
+    dead, alive = _dead_pid(), os.getppid()
+    nested = run.stage_dir("train") / "checkpoints" / "step-10"
+    nested.mkdir(parents=True)
+    orphan = nested / f".adapter.safetensors.{dead}.k2x_9qzp.tmp"  # a write killed half-way
+    orphan_index = run.stage_dir("ingest") / f".ingest-index.{dead}.a1b2c3d4.tmp"  # a killed ingest's scratch folder
+    vault_orphan = run.vault / f".raw-records.jsonl.enc.{dead}.zz99yy88.tmp"
+    in_progress = nested / f".optimizer.pt.{alive}.abcdefgh.tmp"  # another live process is writing it
+    others = [nested / "adapter.safetensors", nested / ".notes.tmp", nested / f".x.{dead}.tmp", run.root / "report.tmp"]
+    orphan_index.mkdir()
+    for path in [orphan, orphan_index / "index.sqlite", vault_orphan, in_progress, *others]:
+        path.write_bytes(b"data")
+    with run.lock():
+        # Refused while held: nothing is swept by a process that did not get the lock.
+        planted = nested / f".late.json.{dead}.aaaaaaaa.tmp"
+        planted.write_bytes(b"{}")
+        with pytest.raises(ApplianceError, match="in use by process"), run.lock():
+            pass
+        assert planted.exists()
+    assert not orphan.exists() and not orphan_index.exists() and not vault_orphan.exists()
+    assert in_progress.exists() and all(path.exists() for path in others)
+    with run.lock():
+        assert not planted.exists()
+
+
+def test_manifest_is_parsed_once_until_the_file_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from appliance import rundir
+
+    run = RunDir.open(tmp_path / "run")
+    parses = []
+    monkeypatch.setattr(rundir.json, "loads", lambda text: parses.append(1) or json.JSONDecoder().decode(text.decode() if isinstance(text, bytes) else text))
+    first = run.manifest
+    first["stages"]["ingest"] = {"changed": "by the caller, never saved"}
+    assert run.manifest["stages"] == {} and run.run_id == first["run_id"] and run.stage_record("ingest") is None
+    assert len(parses) == 1, "read again only when the file changes"
+    run.update_manifest(note="saved")
+    assert run.manifest["note"] == "saved"
+    other = RunDir(run.root)  # another process writing the same run
+    other.update_manifest(note="from elsewhere")
+    assert run.manifest["note"] == "from elsewhere"
+    run.manifest_path.write_text("{not json")
+    with pytest.raises(ApplianceError, match="cannot be read"):
+        run.manifest  # noqa: B018
+
+
+def test_a_read_only_view_works_beside_the_lock_holder_without_writing(tmp_path: Path) -> None:
+    run = RunDir.open(tmp_path / "run")
+    with run.lock():
+        view = RunDir.open(run.root, create=False, read_only=True)  # e.g. a non-main torchrun rank
+        assert view.run_id == run.run_id and view.vault == run.vault
+        with view.lock():  # holds nothing: the lock stays the main process's
+            assert (run.root / ".lock").read_text() == str(os.getpid())
+        with pytest.raises(ApplianceError, match="read-only"):
+            view.update_manifest(note="x")
+    with pytest.raises(ApplianceError, match="is not a run directory"):
+        RunDir.open(tmp_path / "missing", read_only=True)
+    assert not (tmp_path / "missing").exists()
