@@ -119,3 +119,31 @@ def test_the_index_file_is_private_and_holds_no_text(tmp_path: Path) -> None:
             assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"
             data = path.read_bytes()
             assert b"Quartermaine" not in data and b"approved" not in data, "digests and signatures only, never text"
+
+
+def test_ingest_keeps_its_index_in_the_sinks_scratch_folder_and_removes_it(tmp_path: Path) -> None:
+    import os
+
+    from appliance.config import IngestConfig
+    from appliance.ingest import discover, ingest_into
+    from appliance.ingest.sink import ListSink
+
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "a.txt").write_text(samples.sentences(random.Random(1), 4))
+    scratch = tmp_path / "vault"
+    scratch.mkdir()
+    during: list[list[str]] = []
+
+    class VaultSink(ListSink):  # the sealed sink names the run's vault as its scratch_dir
+        scratch_dir = scratch
+
+        def add(self, record, sidecar) -> None:
+            during.append([path.name for path in scratch.iterdir()])
+            super().add(record, sidecar)
+
+    result = ingest_into(VaultSink(), discover([source]), IngestConfig(), ())
+    assert result.records_out == 1
+    [[name]] = during
+    assert name.startswith(f".ingest-index.{os.getpid()}.") and name.endswith(".tmp"), "a temp name the run's lock can sweep"
+    assert list(scratch.iterdir()) == []

@@ -5,14 +5,14 @@ order, so duplicate and near-duplicate decisions (and so the records) are the sa
 number of workers.
 
 Memory: records stream from the readers through the checks into a sink (appliance.ingest.sink);
-none is held here. What is kept grows with the records kept, not with their size:
-- the exact-duplicate keys: a 32-byte digest in a set, ~100 bytes a kept record;
-- the near-duplicate index (appliance.ingest.neardup): a 512-byte MinHash row in fixed blocks and
-  16 band entries of 12 bytes once frozen, ~0.7 KB a kept record, plus up to ~15 MB for the
-  not-yet-frozen band dict (FREEZE_AT records) and, while frozen runs merge, a transient ~3x their size;
-- per input file, its outcome (~300 bytes) for the inventory.
-Measured (scripts/soak.py and tests/test_ingest_scale.py): 42,000 unique records from a 42 MB text
-file raise peak RSS by ~9 MB with near-duplicates off; a 256 MB file of repeated paragraphs by ~3 MB.
+none is held here, and neither are the duplicate indexes: file hashes, exact-duplicate keys and
+near-duplicate signatures live in a scratch SQLite file (appliance.ingest.seen, beside the sealed
+records in the run's vault) behind fixed-size memory:
+- SQLite's page cache, 8 MiB (seen.CACHE_MIB);
+- the band-key presence bitmap, 16 MiB, and the pending band entries, 1 MiB (appliance.ingest.neardup);
+so ~26 MiB in all, reached by ~16,000 kept records and flat after (tests/test_ingest_scale.py: +0.1 MiB
+from 16,000 to 44,000 kept records; the in-memory indexes they replace took ~1 KB a record, +28 MiB).
+What still grows is per input file, not per record: its outcome for the inventory (~0.5 KB).
 Files below stream_above_bytes are read whole by a worker: each in-flight file costs up to ~8x its
 size in Python objects, and the pool keeps at most 2 chunks (<= 8 MB of input each) per worker ahead.
 """
@@ -140,10 +140,11 @@ def ingest_into(
 
     `erased` names data subjects purged from this run: their records are filtered as `erased_subject`,
     so an erasure survives re-reading the original exports. `index_dir` is where the duplicate
-    indexes live while ingest runs (appliance.ingest.seen; default: the system temp folder).
+    indexes live while ingest runs (appliance.ingest.seen); default: the sink's `scratch_dir` (the
+    sealed sink's is the run's vault), else the system temp folder.
     """
     ctx = ReaderContext(config=config, sensitive_attributes=tuple(sensitive_attributes), task=task)
-    with seen_index(config.near_duplicate_threshold, index_dir) as seen:
+    with seen_index(config.near_duplicate_threshold, index_dir or getattr(sink, "scratch_dir", None)) as seen:
         merger = _Merger(config, sink, task, seen, erased)
         for work in works_in_order(files, ctx):
             merger.add(work)

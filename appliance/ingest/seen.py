@@ -5,10 +5,13 @@ Held in memory these grew with every kept record (~1 KB each). Here they live in
 thousand records or ten million; the operating system's file cache, which it can always reclaim,
 holds the rest. The file holds digests and MinHash signatures only, never text.
 
-The index is scratch: made fresh in its own private folder for each ingest and removed when it
-ends. Ingest is all-or-nothing (the sealed records appear only on success), so a crashed ingest
-starts again from nothing and so does its index; the folder a killed process leaves behind carries
-the atomic-write temp name (`.ingest-index.<pid>.<random>.tmp`), so the run-directory lock sweeps it.
+The index is scratch: made fresh in its own private folder (0700, the file 0600) for each ingest
+and removed when it ends. The stage keeps it in the run's vault beside the sealed records (the
+sealed sink's scratch_dir): digests of short records could be guessed back, so they stay with the
+data they come from, outside the run directory. Ingest is all-or-nothing (the sealed records
+appear only on success), so a crashed ingest starts again from nothing and so does its index; the
+folder a killed process leaves behind carries the atomic-write temp name
+(`.ingest-index.<pid>.<random>.tmp`), so the next lock on the run sweeps it (appliance.rundir).
 
 Nothing is ever committed: everything happens in one open transaction (pages spill to the file
 when the cache is full), and each input file is a savepoint, so a file failing half-way is rolled

@@ -69,8 +69,11 @@ class _SealedLines:
 class SealedSink:
     """Records and sidecar rows sealed into two vault files as they arrive; both appear only on success."""
 
-    def __init__(self, records: _SealedLines, sidecar: _SealedLines) -> None:
+    def __init__(self, records: _SealedLines, sidecar: _SealedLines, scratch_dir: Path) -> None:
         self._records, self._sidecar = records, sidecar
+        # Where ingest keeps its duplicate indexes meanwhile: beside the records, in the run's vault
+        # (outside the run directory, never shared with it), swept by the run's lock if a crash leaves them.
+        self.scratch_dir = scratch_dir
 
     def add(self, record: Record, sidecar: dict[str, Any] | None) -> None:
         self._records.write(record.to_json())
@@ -93,4 +96,4 @@ def sealed_sink(records_path: Path, sidecar_path: Path) -> Iterator[SealedSink]:
     with ExitStack() as stack:
         records = stack.enter_context(atomic_writer(records_path, "wb"))
         sidecar = stack.enter_context(atomic_writer(sidecar_path, "wb"))
-        yield SealedSink(_SealedLines(records, records_path.name, aead), _SealedLines(sidecar, sidecar_path.name, aead))
+        yield SealedSink(_SealedLines(records, records_path.name, aead), _SealedLines(sidecar, sidecar_path.name, aead), records_path.parent)
