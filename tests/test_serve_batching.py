@@ -67,6 +67,28 @@ def test_batched_greedy_equals_each_prompt_alone(generator: Generator) -> None:
     assert [r.finish_reason for r in results] == ["length"] * 4
 
 
+def test_the_model_forward_signature_is_read_once_per_model_not_per_batch(generator: Generator, monkeypatch: pytest.MonkeyPatch) -> None:
+    import inspect
+
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(vocab_size=len(generator.tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)
+    fresh = Generator(LlamaForCausalLM(config).eval(), generator.tokenizer)  # a model no earlier test has batched
+    real_signature = inspect.signature
+    read: list[object] = []
+
+    def counting(obj, *args, **kwargs):
+        if obj == fresh.model.forward:
+            read.append(obj)
+        return real_signature(obj, *args, **kwargs)
+
+    monkeypatch.setattr(inspect, "signature", counting)
+    for _ in range(3):
+        [result] = generate_batch(fresh, [prompts(generator)[0]], [Sampling(max_tokens=2, temperature=0)])
+        assert len(result.tokens) <= 2
+    assert len(read) == 1
+
+
 def test_a_row_that_meets_its_stop_token_ends_alone_and_the_others_go_on(generator: Generator) -> None:
     batch = prompts(generator)
     greedy = Sampling(max_tokens=10, temperature=0)

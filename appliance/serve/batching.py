@@ -26,6 +26,7 @@ import logging
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -67,8 +68,7 @@ def generate_batch(generator: Generator, prompts: Sequence[list[int]], samplings
     finish = ["length"] * len(prompts)
     active = [s.max_tokens > 0 for s in samplings]
     past = None
-    # Only the last position's logits are read: skip the vocabulary projection of the whole prompt.
-    last_only = {"logits_to_keep": 1} if "logits_to_keep" in inspect.signature(model.forward).parameters else {}
+    last_only = _last_logits_only(model)
     while any(active):
         with generator.lock:
             out = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, past_key_values=past, use_cache=True, **last_only)
@@ -89,6 +89,20 @@ def generate_batch(generator: Generator, prompts: Sequence[list[int]], samplings
         mask = torch.cat([mask, torch.ones_like(input_ids)], dim=1)
         positions = positions[:, -1:] + 1
     return [Generated(row_tokens, reason) for row_tokens, reason in zip(tokens, finish, strict=True)]
+
+
+# Per model, the forward keyword that skips the vocabulary projection of the whole prompt (only the
+# last position's logits are read), or none where forward has no `logits_to_keep`. A model's
+# signature does not change, and building one (through peft's wrappers) costs on every batch.
+_FORWARD_OPTIONS: weakref.WeakKeyDictionary[torch.nn.Module, dict[str, int]] = weakref.WeakKeyDictionary()
+
+
+def _last_logits_only(model: torch.nn.Module) -> dict[str, int]:
+    options = _FORWARD_OPTIONS.get(model)
+    if options is None:
+        options = {"logits_to_keep": 1} if "logits_to_keep" in inspect.signature(model.forward).parameters else {}
+        _FORWARD_OPTIONS[model] = options
+    return options
 
 
 class BatchGenerator:
