@@ -28,6 +28,8 @@ def purge(run_dir: Path, subject_id: str, dry_run: bool) -> None:
 
     The subject is recorded in the manifest only as a salted hash, with counts and the time.
     Later stages are marked stale: the next `appliance run` retrains from the purged corpus.
+    A run whose files changed since their stage wrote them is refused (see `appliance verify`);
+    a purge that was interrupted finishes when run again.
 
     \b
     Examples:
