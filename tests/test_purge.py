@@ -322,3 +322,19 @@ def test_the_subjects_passages_leave_the_retrieval_index_and_it_still_loads(run_
     assert [p.record_id for p in index.passages] == [records[i]["id"] for i in kept] and len(kept) == 8
     assert index.vectors.tolist() == vectors[kept].tolist()
     assert verify_run(run_dir).ok
+
+
+def test_the_reidentification_vault_is_sealed_again_without_the_subject(run_dir: Path, tmp_path: Path) -> None:
+    from appliance.keys import keys_dir
+    from scrubbers.reidentification import PUBLIC_KEY_FILE, VAULT_FILE, generate_officer_key, reveal, seal_mapping
+
+    officer = tmp_path / "officer.key"
+    generate_officer_key(officer, keys_dir() / PUBLIC_KEY_FILE)
+    vault = RunDir(run_dir).vault / VAULT_FILE
+    seal_mapping(vault, (keys_dir() / PUBLIC_KEY_FILE).read_bytes(), [("PERSON", "Alex Surrogate", "Zebediah Quartermaine")])
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 0, output
+    assert "re-identification vault: rebuilt" in output
+    revealed = json.dumps(list(reveal(vault, officer.read_bytes())))
+    assert not [value for value in SUBJECT_VALUES if value in revealed]
+    assert not (vault.parent / ".purge-staged").exists()
