@@ -122,6 +122,8 @@ def purge_subject(run_root: Path, subject_id: str, *, dry_run: bool = False) -> 
             # Nothing replaced yet (a fresh purge, or one killed while staging): every original must be as recorded.
             _refuse_tampered(run, _targets(run), {})
             ids = _subject_record_ids(run, subject_id)
+            if erasure is None and not ids and (finished := _sign_finished_erasure(run, hashed)):
+                return finished
             if erasure is None:
                 erasure = _plan(run, ids, hashed, dry_run=False)
                 _record_erasure(run, erasure, "in progress")
@@ -138,6 +140,22 @@ def purge_subject(run_root: Path, subject_id: str, *, dry_run: bool = False) -> 
 
         sign_run(run)
     return erasure
+
+
+def _sign_finished_erasure(run: RunDir, hashed: str) -> Erasure | None:
+    """A purge killed after recording its completion but before signing: sign now, and return that erasure.
+
+    Only when the manifest's last erasure is this subject's, complete, and the signature fails;
+    otherwise None (and the subject, with no records left, is an error as for any unknown id).
+    """
+    from appliance.evidence import sign_run
+    from appliance.evidence.signing import check_signature
+
+    erasures = run.manifest.get("erasures", [])
+    if not erasures or erasures[-1]["subject_hash"] != hashed or erasures[-1].get("status") != "complete" or check_signature(run.root).valid:
+        return None
+    sign_run(run)
+    return _resume(erasures[-1])
 
 
 def _resume(pending: dict[str, Any]) -> Erasure:
