@@ -39,7 +39,8 @@ def scrubbed_run(run: Path, model_dir: Path) -> None:
 
 
 def torchrun_train(run: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    # Two CPU ranks over gloo, also on a GPU machine (two NCCL ranks cannot share one GPU).
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
     return subprocess.run(
         [str(BIN / "torchrun"), "--standalone", "--nproc_per_node", "2", "--no-python", "--", str(BIN / "appliance"), "train", "--run", str(run)],
         env=env, capture_output=True, text=True, timeout=600,

@@ -123,7 +123,8 @@ def two_ranks(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     out = tmp_path_factory.mktemp("dp-ddp")
     script = out / "train_dp_ddp.py"
     script.write_text(SCRIPT)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    # Two CPU ranks over gloo, also on a GPU machine (two NCCL ranks cannot share one GPU).
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": "", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     completed = subprocess.run(
         [str(TORCHRUN), "--standalone", "--nproc_per_node", "2", str(script), str(tiny_model_dir), str(out), json.dumps(SETTINGS)],
         env=env, capture_output=True, text=True, timeout=600,

@@ -45,7 +45,8 @@ def test_two_processes_train_one_adapter_in_lock_step(tiny_model_dir: Path, tmp_
     script = tmp_path / "train_ddp.py"
     script.write_text(SCRIPT)
     torchrun = str(Path(sys.executable).parent / "torchrun")
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    # Two CPU ranks over gloo, also on a GPU machine (two NCCL ranks cannot share one GPU).
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": "", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     completed = subprocess.run(
         [torchrun, "--standalone", "--nproc_per_node", "2", str(script), str(tiny_model_dir), str(tmp_path)],
         env=env, capture_output=True, text=True, timeout=300,
