@@ -42,6 +42,41 @@ def test_place_names_from_gazetteers(text: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # Lower case counts after a word that announces a place, or right after another place
+        ("moved to lisbon, portugal last year", ["lisbon", "portugal"]),
+        ("the billing zip is in atlanta georgia", ["atlanta", "georgia"]),
+        ("i live in new orleans now", ["new orleans"]),
+        ("flew from oslo to nairobi", ["oslo", "nairobi"]),
+        # ... and not elsewhere, nor for places that are also English words, nor for small towns
+        ("a washington post", []),
+        ("the china cabinet", []),
+        ("stuffing in turkey tonight", []),
+        ("rising in phoenix fashion", []),
+        ("in marke now", []),
+        # Towns of 15,000 people and more, and local forms of European cities, when capitalised
+        ("she moved to TROMSØ and then Maribor", ["TROMSØ", "Maribor"]),
+        ("shipped from Genova to København", ["Genova", "København"]),
+        ("Split the bill, the Police said", []),  # towns that are English words are not listed
+    ],
+)
+def test_place_names_in_lower_case_and_small_towns(text: str, expected: list[str]) -> None:
+    assert matches(PlaceNameRecognizer(), text) == expected
+
+
+def test_each_gazetteer_is_read_once() -> None:
+    from scrubbers.recognizers.place_name import gazetteer
+    from scrubbers.recognizers.wordlist import read_list
+
+    gazetteer.cache_clear()
+    read_list.cache_clear()
+    gazetteer()
+    gazetteer()
+    assert read_list.cache_info().misses == 4  # places, cities, towns, place_words: one read each
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("Mr. Larsen flew to MÖNSTERÅS on Thursday", ["MÖNSTERÅS"]),
         ("she grew up in Kvaløysletta.", ["Kvaløysletta"]),
         ("I'm originally from Villafranca del Cid, and", ["Villafranca del Cid"]),

@@ -1,33 +1,47 @@
-"""LOCATION: countries, regions and cities from shipped gazetteers (scrubbers/data/places.txt, cities.txt).
+"""LOCATION: countries, regions, cities and towns from shipped gazetteers (scrubbers/data/places.txt, cities.txt, towns.txt).
 
 spaCy's small model misses many place names, above all in capitals ("SHIP TO CANADA",
 "flew to OSLO") and outside the English-speaking world, and a city named next to a
 street or a person narrows that person down. A name matches when its first letter is a
-capital, in its written form or in any casing of it ("Oslo", "OSLO"); "georgia" in
-lowercase prose is left alone. Where a place is also a given name ("Chad", "Florence"),
-the merge keeps the riskier PERSON, which redacts it either way.
+capital, in its written form or in any casing of it ("Oslo", "OSLO"); in lower case only
+after a word that announces a place ("moved to lisbon") or right after another place
+("atlanta georgia"), so "georgia" in other lowercase prose is left alone. Where a place
+is also a given name ("Chad", "Florence"), the merge keeps the riskier PERSON, which
+redacts it either way.
 
-Four thousand names do not fit one regular expression well, so words are looked up:
+Forty thousand names do not fit one regular expression well, so words are looked up:
 a capitalised word that starts a listed name is tried against that name's following
 words (longest name first), joined only by blanks.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from pathlib import Path
 
 import regex
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-DATA = Path(__file__).resolve().parent.parent / "data"
-GAZETTEERS = (DATA / "places.txt", DATA / "cities.txt")
+from scrubbers.recognizers.wordlist import read_list
+
+COUNTRY_LIST = "places.txt"
+TOWN_LIST = "towns.txt"
+GAZETTEERS = (COUNTRY_LIST, "cities.txt", TOWN_LIST)
+ENGLISH_WORD_PLACES = "place_words.txt"
 SCORE = 0.6
 # A word never ends in punctuation: "Paris." at a sentence end is "Paris".
 WORD = regex.compile(r"[\p{L}][\p{L}\p{M}'’.-]*(?<![.'’-])")
 # Only spaces and tabs join the words of one name: a line break or a comma ends it.
 JOIN = regex.compile(r"[ \t]{1,2}")
+# Chat, transcripts and exports are often all lower case ("moved to lisbon, portugal"). A
+# lowercase listed name counts only right after a word that puts a place next ("in", "from",
+# "near") or right after another place ("atlanta georgia", "lisbon, portugal"), so
+# "a washington post" or "the china cabinet" stay as they are.
+LOWERCASE_CUES = frozenset(
+    "in from to near at outside around via into towards toward visit visited visiting visits".split()
+)
+AFTER_PLACE = regex.compile(r"[ \t]*,?[ \t]*")
 
 
 def _words(name: str) -> tuple[str, ...]:
@@ -44,37 +58,58 @@ LINE_START = regex.compile(r"(?:^|\n)[ \t>]*\Z")
 COUNTRY_LINE_END = regex.compile(r"[ \t]*(?:\d[\d -]{1,8}[\dA-Z]?)?[ \t]*(?:\n|\Z)")
 
 
-@functools.cache
-def countries() -> frozenset[tuple[str, ...]]:
-    """Names from places.txt (countries and regions), which end an address block."""
-    lines = GAZETTEERS[0].read_text(encoding="utf-8").splitlines()
-    return frozenset(_words(line.strip()) for line in lines if line.strip() and not line.startswith("#"))
+@dataclasses.dataclass(frozen=True)
+class Gazetteer:
+    """Listed names as casefolded word tuples: by first word (longest first), and the countries."""
+
+    by_first_word: dict[str, tuple[tuple[str, ...], ...]]
+    countries: frozenset[tuple[str, ...]]
+    # Single-word places that are also English words: matched only when capitalised.
+    english_words: frozenset[str]
+    # Towns under 150,000 people: too many (37,000) to trust in lower case, so capitalised only.
+    towns: frozenset[tuple[str, ...]]
 
 
 @functools.cache
-def place_names() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Listed names as casefolded word tuples, keyed by their first word, longest first."""
+def gazetteer() -> Gazetteer:
+    """Both lists, each read and split into words once per process."""
+    listed = {name: [_words(line) for line in read_list(name)] for name in GAZETTEERS}
     by_first: dict[str, set[tuple[str, ...]]] = {}
-    for path in GAZETTEERS:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if line and not line.startswith("#"):
-                words = _words(line)
-                by_first.setdefault(words[0], set()).add(words)
-    return {first: tuple(sorted(names, key=len, reverse=True)) for first, names in by_first.items()}
+    for names in listed.values():
+        for words in names:
+            by_first.setdefault(words[0], set()).add(words)
+    return Gazetteer(
+        by_first_word={first: tuple(sorted(names, key=len, reverse=True)) for first, names in by_first.items()},
+        countries=frozenset(listed[COUNTRY_LIST]),
+        english_words=frozenset(word.casefold() for word in read_list(ENGLISH_WORD_PLACES)),
+        towns=frozenset(listed[TOWN_LIST]) - frozenset(listed[COUNTRY_LIST]) - frozenset(listed["cities.txt"]),
+    )
+
+
+def is_listed_place(name: str) -> bool:
+    """Whether `name` (any case) begins with a listed place: "Berlin", "Genova GE", "Saint-Priest"."""
+    words = _words(name)
+    return bool(words) and any(words[: len(listed)] == listed for listed in gazetteer().by_first_word.get(words[0], ()))
 
 
 def find_places(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each listed place name in `text` that starts with a capital letter."""
-    names = place_names()
+    """(start, end) of each listed place name in `text`: capitalised, or lowercase after a place cue."""
+    listed = gazetteer()
     tokens = list(WORD.finditer(text))
     found: list[tuple[int, int]] = []
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        candidates = names.get(token.group().casefold()) if token.group()[0].isupper() else None
+        word = token.group()
+        candidates = listed.by_first_word.get(word.casefold())
+        if candidates and not word[0].isupper():
+            if word.casefold() in listed.english_words or not _lowercase_allowed(text, tokens, index, found):
+                candidates = None
         matched = 0
+        lowercase = not word[0].isupper()
         for name in candidates or ():
+            if lowercase and name in listed.towns:
+                continue
             stop = index + len(name)
             if stop <= len(tokens) and all(
                 tokens[i].group().casefold() == name[i - index] and JOIN.fullmatch(text, tokens[i - 1].end(), tokens[i].start())
@@ -82,11 +117,23 @@ def find_places(text: str) -> list[tuple[int, int]]:
             ):
                 found.append((token.start(), tokens[stop - 1].end()))
                 matched = len(name)
-                if name in countries() and COUNTRY_LINE_END.match(text, tokens[stop - 1].end()):
+                if name in listed.countries and COUNTRY_LINE_END.match(text, tokens[stop - 1].end()):
                     found += _town_line_above(text, token.start())
                 break
         index += matched or 1
-    return sorted(set(found))
+    # A town line above a country may hold a shorter listed name ("Ostrov" in "Ostrov nad Ohrí").
+    spans = sorted(set(found))
+    return [span for span in spans if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in spans)]
+
+
+def _lowercase_allowed(text: str, tokens: list[regex.Match[str]], index: int, found: list[tuple[int, int]]) -> bool:
+    """A lowercase name counts after a place cue word or right after a place just found."""
+    if index == 0:
+        return False
+    previous = tokens[index - 1]
+    if found and found[-1][1] == previous.end() and AFTER_PLACE.fullmatch(text, previous.end(), tokens[index].start()):
+        return True
+    return previous.group().casefold() in LOWERCASE_CUES and JOIN.fullmatch(text, previous.end(), tokens[index].start()) is not None
 
 
 def _town_line_above(text: str, country_start: int) -> list[tuple[int, int]]:
@@ -106,7 +153,7 @@ class PlaceNameRecognizer(EntityRecognizer):
         super().__init__(supported_entities=["LOCATION"], name="PlaceNameRecognizer")
 
     def load(self) -> None:
-        place_names()
+        gazetteer()
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         if "LOCATION" not in entities:
