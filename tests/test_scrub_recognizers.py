@@ -70,6 +70,25 @@ def test_street_address(text: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("pt lives w/ daughter at 33 elm st apt 4, worcester ma 01609. born", ["33 elm st apt 4, worcester ma 01609"]),
+        ("i live in headingley now, 14 cardigan road.", ["14 cardigan road"]),
+        ("3747 3911 fourth avenue suite 112 calgary", ["3747 3911 fourth avenue suite 112"]),
+        ("2417 n halsted st, chicago, il 60614", ["2417 n halsted st, chicago, il 60614"]),
+        ("a 5 minute road trip", []),
+        ("the 21 st century", []),
+        ("add 2 cups sugar", []),
+        ("3 apples way", []),
+        ("we drove 40 miles down the highway", []),
+        ("call 2 more st", []),
+    ],
+)
+def test_street_address_in_lower_case(text: str, expected: list[str]) -> None:
+    assert matches(StreetAddressRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("She was born on March 3, 1961 in Ohio.", ["March 3, 1961"]),
         ("DOB: 03/04/1961", ["03/04/1961"]),
         ("D.O.B. 1961-03-04", ["1961-03-04"]),
@@ -82,6 +101,21 @@ def test_street_address(text: str, expected: list[str]) -> None:
     ],
 )
 def test_date_of_birth(text: str, expected: list[str]) -> None:
+    assert matches(DateOfBirthRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("born 05-Mar-1967, from", ["05-Mar-1967"]),
+        ("DOB 5/mar/67", ["5/mar/67"]),
+        ("dob: mar-03-1967", ["mar-03-1967"]),
+        ("born 12.11.88", ["12.11.88"]),
+        ("date of birth July 9th, 1962, for", ["July 9th, 1962"]),
+        ("the plan was signed 05-Mar-2024 by", []),  # no birth keyword
+    ],
+)
+def test_date_of_birth_day_month_year_layouts(text: str, expected: list[str]) -> None:
     assert matches(DateOfBirthRecognizer(), text) == expected
 
 

@@ -13,6 +13,8 @@ DATE = (
     r"(?:"
     rf"{MONTH}\s+{DAY},?\s+\d{{4}}"  # March 3, 1961
     rf"|\b{DAY}\s+(?:of\s+)?{MONTH},?\s+\d{{4}}"  # 3rd of March 1961
+    rf"|\b\d{{1,2}}[-/ ]{MONTH}[-/ ](?:\d{{4}}|\d{{2}})"  # 05-Mar-1967, 5/Mar/67 (clinical and form layouts)
+    rf"|{MONTH}[-/ ]\d{{1,2}}[-/ ,]+\d{{4}}"  # Mar-03-1967
     rf"|{MONTH},?\s+\d{{4}}"  # March 1961 (month and year still narrow a person down)
     r"|\b\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"  # 03/04/1961, 3-4-61
     r"|\b\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"  # 1961-03-04

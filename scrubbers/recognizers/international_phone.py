@@ -25,6 +25,14 @@ LABELLED_AFTER = (
 )
 
 
+# A phone verb or noun shortly before the digits ("call me on 9472 7916", "text 99 668472"). Presidio's
+# context enhancer cannot see "call": it matches against non-stopword tokens and spaCy lists "call"
+# as a stop word. Up to 20 characters may stand between, without digits, a line break or a
+# sentence or clause break ("call our office, ref 2024 118830" is not a phone number).
+PHONE_CUE = r"(?<=\b(?i:call|ring|text|phone|dial|fax|tel|mobile|cell|whatsapp|sms|reach\s+(?:me|us|him|her))\b\.?[^\d\n.,;]{0,20})"
+CUED = rf"{PHONE_CUE}(?<![\w+.,/-])(?:\(\d{{1,4}}\)[ .-]?|\d{{2,4}}[ .-])(?:\d{{2,6}}[ .-]){{0,3}}\d{{2,6}}(?!\w|[-.,/]\d)"
+
+
 class InternationalPhoneRecognizer(PatternRecognizer):
     """Grouped digits with a phone word nearby or a phone label after, or anything written with a +country code."""
 
@@ -32,6 +40,7 @@ class InternationalPhoneRecognizer(PatternRecognizer):
         Pattern("international +code", INTERNATIONAL, 0.6),
         Pattern("grouped digits", GROUPED, 0.2),
         Pattern("grouped digits before a phone label", LABELLED_AFTER, 0.6),
+        Pattern("grouped digits after a phone word", CUED, 0.6),
     ]
     CONTEXT = ["phone", "call", "called", "calling", "cell", "mobile", "tel", "telephone", "fax", "number", "text", "reach", "contact", "dial", "whatsapp", "office", "home", "work", "answering", "ring"]
 

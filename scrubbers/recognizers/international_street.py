@@ -1,8 +1,9 @@
 """STREET_ADDRESS: European-style streets, the street word before or inside the name and the number after.
 
 "Rue de la Paix 12", "Via Roma 5", "Calle Mayor 10", "Hauptstraße 3a", "Puruntie 82",
-"Storgatan 7". The street word is what makes "Word 12" an address rather than
-"Chapter 12", so it is required, in the name's language.
+"Storgatan 7", "Λεωφόρος Συγγρού 119", "Árpád fejedelem útja 3.", and the same in lower
+case ("36 rue de pologne", "hersnapvej 18"). The street word is what makes "Word 12" an
+address rather than "Chapter 12", so it is required, in the name's language.
 """
 
 from __future__ import annotations
@@ -11,19 +12,42 @@ import regex
 from presidio_analyzer import Pattern, PatternRecognizer
 
 STREET_WORDS = (
-    "Rue|Rua|Via|Viale|Vicolo|Corso|Calle|Avenida|Avda\\.|Paseo|Carrer|Carretera|Piazza|Plaza|Praça|Largo|Travessa|"
-    "Estrada|Chemin|Allée|Quai|Impasse|Boulevard|Ulica|ul\\.|Aleja|Straße|Strasse|Stradă|Strada|Bulevardul"
+    "Rue|Rua|Rúa|Via|Viale|Vicolo|Corso|Calle|C/|Avenida|Avda\\.|Av\\.?|Avenue|Paseo|Carrer|Carretera|Piazza|Plaza|"
+    "Praça|Largo|Travessa|Estrada|Chemin|Allée|Quai|Impasse|Boulevard|Bd\\.|Ulica|ul\\.|Aleja|al\\.|Straße|Strasse|"
+    "Stradă|Strada|Bulevardul|Trg|Cesta|Náměstí|nám\\.|Οδός|Οδ\\.|Λεωφόρος|Λεωφ\\.|Λ\\.|Πλατεία|Πλ\\."
+)
+# The same words written in lower case ("36 rue de pologne", "avenida praia 1"). "via" is left
+# out: in English prose it is a preposition ("sent via email 3 times").
+LOWERCASE_STREET_WORDS = (
+    "rue|rua|rúa|viale|calle|c/|avenida|avda\\.|av\\.|avenue|paseo|carrer|piazza|plaza|praça|travessa|"
+    "chemin|allée|quai|boulevard|bd\\.|ulica|ul\\.|aleja|straße|strasse|strada|trg|cesta|náměstí"
 )
 STREET_ENDINGS = (
     "straße|strasse|str\\.|gasse|weg|platz|allee|ring|damm|ufer|steig|tie|katu|kuja|polku|väylä|"
     "vej|gade|straat|laan|gracht|plein|gatan|vägen|väg|gata|veien|vegen|utca|útja|ulica"
 )
+# Endings that stay distinctive in lower case ("hersnapvej 18"); "ring", "tie", "damm" do not
+# ("during 2019", "bowtie 3").
+LOWERCASE_ENDINGS = "straße|strasse|gasse|allee|platz|vej|gade|straat|gracht|gatan|vägen|veien|vegen|katu|kuja|weg|utca|ulica"
 NUMBER = r"\d{1,5}(?:[ \t]?[a-zA-Z])?\b"
-JOINER = r"(?:de|do|da|dos|das|del|della|delle|di|la|le|les|des|du|el|von|van|der|den)"
-NAME = r"(?:\p{Lu}[\p{L}'.-]*)"
-STREET_FIRST = rf"(?<![\w-])(?:{STREET_WORDS})(?:[ \t]+(?:{JOINER}|{NAME})){{1,4}},?[ \t]+{NUMBER}"
+JOINER = r"(?:de|do|da|dos|das|del|della|delle|di|la|le|les|des|du|el|von|van|der|den|e|y)"
+# A capitalised word, also after an elided article ("d'Ouchy", "l'Église").
+NAME = r"(?:(?:[dDlL]['’])?\p{Lu}[\p{L}'.-]*)"
+# English function words never sit inside a street name, so "an avenue for growth in 2024" stays prose.
+NOT_ENGLISH = r"(?!(?i:for|in|at|on|was|is|are|were|to|and|or|the|of|with|from|by|as|it|be|has|had|will|would|full|this|that|all|some|over|after|before)\b)"
+LOWER_NAME = rf"{NOT_ENGLISH}(?:[dDlL]['’])?[\p{{L}}][\p{{L}}\p{{M}}'’-]*"
+STREET_FIRST = rf"(?<![\w-])(?:{STREET_WORDS})(?:[ \t]+(?:{JOINER}|{NAME})){{1,5}},?[ \t]+{NUMBER}"
 ENDING_FIRST = rf"(?<![\w-])(?:{NAME}[ \t]+){{0,2}}\p{{Lu}}\p{{Ll}}*(?:{STREET_ENDINGS})[ \t]+{NUMBER}"
-NUMBER_FIRST = rf"(?<![\w-])\d{{1,5}}[a-zA-Z]?,?[ \t]+(?:{STREET_WORDS})(?:[ \t]+(?:{JOINER}|{NAME})){{1,4}}"
+NUMBER_FIRST = rf"(?<![\w-])\d{{1,5}}[a-zA-Z]?,?[ \t]+(?:{STREET_WORDS})(?:[ \t]+(?:{JOINER}|{NAME})){{1,5}}"
+# Lower case: the street word and a house number on one side at least, and the name ends where
+# an address part ends (comma, line break, number, end of text), so prose runs on unmatched.
+LOWER_END = r"(?=[ \t]*(?:[,;\n]|$|\.(?!\w)|\d))"
+NUMBER_END = r"(?=[ \t]*(?:[,;\n]|$|\.(?!\w)|(?i:apt|apartment|suite|ste|unit|flat|floor|fl|int)\b))"
+LOWER_STREET_FIRST = rf"(?<![\w-])(?:{LOWERCASE_STREET_WORDS})(?:[ \t]+{LOWER_NAME}){{1,4}},?[ \t]+{NUMBER}{NUMBER_END}"
+LOWER_NUMBER_FIRST = rf"(?<![\w-])\d{{1,5}}[a-zA-Z]?,?[ \t]+(?:{LOWERCASE_STREET_WORDS})(?:[ \t]+{LOWER_NAME}){{1,4}}{LOWER_END}"
+LOWER_ENDING_FIRST = rf"(?<![\w-])(?:{LOWER_NAME}[ \t]+){{0,2}}\p{{L}}\p{{Ll}}*(?:{LOWERCASE_ENDINGS})[ \t]+{NUMBER}"
+# Hungarian puts the street word after the name: "Árpád fejedelem útja 3.", "hegyalja út 98.".
+HUNGARIAN = rf"(?<![\w-])(?:{LOWER_NAME}[ \t]+){{1,3}}(?:út|útja|utca|u\.|tér|körút|köz|fasor)[ \t]+\d{{1,4}}\b\.?"
 
 
 class InternationalStreetRecognizer(PatternRecognizer):
@@ -33,6 +57,10 @@ class InternationalStreetRecognizer(PatternRecognizer):
         Pattern("street word, name, number", STREET_FIRST, 0.6),
         Pattern("name ending in a street word, number", ENDING_FIRST, 0.6),
         Pattern("number, street word, name", NUMBER_FIRST, 0.6),
+        Pattern("lowercase street word, name, number", LOWER_STREET_FIRST, 0.55),
+        Pattern("number, lowercase street word, name", LOWER_NUMBER_FIRST, 0.55),
+        Pattern("lowercase name ending in a street word, number", LOWER_ENDING_FIRST, 0.55),
+        Pattern("Hungarian name, street word, number", HUNGARIAN, 0.6),
     ]
     CONTEXT = ["address", "street", "live", "lives", "residence", "reside", "mail", "ship", "located"]
 

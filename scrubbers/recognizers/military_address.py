@@ -9,9 +9,14 @@ from __future__ import annotations
 import regex
 from presidio_analyzer import Pattern, PatternRecognizer
 
-UNIT_LINE = r"\b(?:PSC|CMR|Unit)[ \t]+\d{3,5},?[ \t]+Box[ \t]+\d{1,5}\b"
-SHIP_LINE = r"\b(?:USNS|USNV|USS|USCGC)[ \t]+\p{Lu}[\p{L}'-]*(?:[ \t]+\p{Lu}[\p{L}'-]*){0,2}(?=[ \t]*\n[ \t]*[FD]PO\b)"
-POST_LINE = r"\b(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5}(?:-\d{4})?\b"
+# Any case: lowercased exports ("psc 5420, box 2708\napo aa 33879") are as identifying, and the
+# shapes (a 3-5 digit unit with a box, a post line with AA/AE/AP and a ZIP) are specific enough.
+UNIT_LINE = r"\b(?i:PSC|CMR|Unit)[ \t]+\d{3,5},?[ \t]+(?i:Box)[ \t]+\d{1,5}\b"
+SHIP_LINE = (
+    r"\b(?:USNS|USNV|USS|USCGC|usns|usnv|uscgc)[ \t]+\p{L}[\p{L}'-]*(?:[ \t]+\p{L}[\p{L}'-]*){0,2}"
+    r"(?=[ \t]*\n[ \t]*(?i:[FD]PO)\b)"
+)
+POST_LINE = r"\b(?i:APO|FPO|DPO)[ \t]+(?i:AA|AE|AP)[ \t]+\d{5}(?:-\d{4})?\b"
 
 
 class MilitaryAddressRecognizer(PatternRecognizer):
@@ -27,5 +32,5 @@ class MilitaryAddressRecognizer(PatternRecognizer):
         super().__init__(
             supported_entity="STREET_ADDRESS",
             patterns=self.PATTERNS,
-            global_regex_flags=regex.MULTILINE,  # the abbreviations are written in capitals
+            global_regex_flags=regex.MULTILINE,  # case-sensitive but for the (?i:) keywords
         )

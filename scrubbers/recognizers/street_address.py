@@ -45,13 +45,36 @@ STREET = (
     rf"(?<![\w-]){NOT_A_YEAR}\d{{1,6}}[A-Za-z]?(?:[ \t]+\d{{1,5}})?[ \t]+(?:{DIRECTION}[ \t]+)?(?!(?:de|la|le|du|des|del|do|da|van|von|der|den|ten|di|y|e)[ \t]){NAME_WORD}[ \t]+(?:{NAME_WORD}[ \t]+){{0,3}}"
     rf"{SUFFIX}(?:[ \t]+{DIRECTION}\b)?{UNIT}?{CITY_STATE_ZIP}?"
 )
+# All lower case ("33 elm st apt 4, worcester ma 01609", "14 cardigan road"): chat, transcripts
+# and exports lose their capitals. Without them only suffixes that are rarely anything else
+# count (not "way", "drive", "place", "court": "3 apples way", "5 minute drive"), and the
+# name's words are not English function words.
+LOWER_SUFFIX = r"(?:(?:street|avenue|road|boulevard|lane|terrace|crescent|parkway|highway)\b|(?:st|ave|rd|blvd|ln|cres|pkwy|hwy)\b\.?)"
+LOWER_WORD = (
+    r"(?!(?:a|an|the|for|in|at|on|was|is|are|were|to|and|or|of|with|from|by|as|it|my|our|your|his|her|their|"
+    r"this|that|per|more|less|than|times|minutes?|hours?|days?|weeks?|miles?|km|years?)\b)(?:\p{Ll}[\p{Ll}'-]*|\d+(?:st|nd|rd|th))"
+)
+US_STATE_CODES = (
+    "al|ak|az|ar|ca|co|ct|de|fl|ga|hi|id|il|in|ia|ks|ky|la|me|md|ma|mi|mn|ms|mo|mt|ne|nv|nh|nj|nm|ny|nc|nd|oh|ok|or|pa|"
+    "ri|sc|sd|tn|tx|ut|vt|va|wa|wv|wi|wy|dc"
+)
+# ", worcester ma 01609": a lowercase town counts only with a state code and a ZIP after it.
+LOWER_CITY_STATE_ZIP = rf"(?:,?[ \t]+\p{{Ll}}+(?:[ \t]\p{{Ll}}+){{0,2}},?[ \t]+(?:{US_STATE_CODES})[ \t]+\d{{5}}(?:-\d{{4}})?\b)"
+LOWER_STREET = (
+    rf"(?<![\w-]){NOT_A_YEAR}\d{{1,6}}[a-z]?(?:[ \t]+\d{{1,5}})?[ \t]+(?:(?:[nsew]|north|south|east|west)\.?[ \t]+)?"
+    rf"(?:{LOWER_WORD}[ \t]+){{1,3}}{LOWER_SUFFIX}(?:[ \t]+(?:[nsew]|ne|nw|se|sw|north|south|east|west)\b)?{UNIT}?{LOWER_CITY_STATE_ZIP}?"
+)
 PO_BOX = r"\b(?i:p\.?\s*o\.?\s*box|post\s+office\s+box)\s+\d{1,6}\b"
 
 
 class StreetAddressRecognizer(PatternRecognizer):
     """House number, optional direction, capitalised street name and a street suffix, then unit and city."""
 
-    PATTERNS = [Pattern("us street address", STREET, 0.7), Pattern("po box", PO_BOX, 0.7)]
+    PATTERNS = [
+        Pattern("us street address", STREET, 0.7),
+        Pattern("lowercase street address", LOWER_STREET, 0.6),
+        Pattern("po box", PO_BOX, 0.7),
+    ]
     CONTEXT = ["address", "street", "live", "lives", "residence", "reside", "mail", "ship"]
 
     def __init__(self) -> None:
