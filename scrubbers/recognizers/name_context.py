@@ -10,6 +10,9 @@ says nothing, so there the word must also be a listed given name or surname.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 import regex
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -25,33 +28,36 @@ MOST_NAME_WORDS = 4
 # People named by who they are to someone ("my daughter Ifeoma", "agent Tendai Moyo",
 # "her brother-in-law, Hamid Rostami", "uncle (Reza)"). Customer and patient roles are in
 # TitledNameRecognizer; here they only add the lower-case, listed-name case.
-RELATION = (
-    r"(?:nurse|midwife|doctor|physician|surgeon|registrar|therapist|physio|physiotherapist|pharmacist|"
-    r"interpreter|translator|carer|caregiver|caseworker|social\s+worker|paramedic|technician|engineer|agent|"
-    r"adviser|advisor|colleague|co-?worker|supervisor|manager|team\s+lead(?:er)?|receptionist|clerk|teller|"
-    r"underwriter|adjuster|assessor|investigator|solicitor|lawyer|attorney|executor|executrix|trustee|guardian|"
-    r"witness|landlord|landlady|neighbou?r|friend|flatmate|roommate|partner|boyfriend|girlfriend|fianc[eé]e?|"
-    r"wife|husband|spouse|widow|widower|son|daughter|stepson|stepdaughter|child|kid|baby|mother|mum|mom|father|"
-    r"dad|parent|brother|sister|sibling|uncle|aunt|auntie|nephew|niece|cousin|grandson|granddaughter|grandchild|"
-    r"grandmother|grandfather|grandma|grandpa|granny|in-law|reviewer|referee|operative|courier|tutor|mentor|"
-    r"chaplain|dentist|counsel+or|psychologist|psychiatrist|constable|detective|caller|customer|patient|client|"
-    r"member|employee|applicant|tenant|pt|cust)"
+RELATIONS = frozenset(
+    """nurse midwife doctor physician surgeon registrar therapist physio physiotherapist pharmacist interpreter
+    translator carer caregiver caseworker paramedic technician engineer agent adviser advisor colleague coworker
+    co-worker supervisor manager receptionist clerk teller underwriter adjuster assessor investigator solicitor
+    lawyer attorney executor executrix trustee guardian witness landlord landlady neighbour neighbor friend flatmate
+    roommate partner boyfriend girlfriend fiance fiancé fiancee fiancée wife husband spouse widow widower son
+    daughter stepson stepdaughter child kid baby mother mum mom father dad parent brother sister sibling uncle aunt
+    auntie nephew niece cousin grandson granddaughter grandchild grandmother grandfather grandma grandpa granny
+    in-law reviewer referee operative courier tutor mentor chaplain dentist counsellor counselor psychologist
+    psychiatrist constable detective caller customer patient client member employee applicant tenant pt cust""".split()
 )
-AFTER_RELATION = regex.compile(rf"\b(?i:{RELATION})(?:[ \t]*[,(:][ \t]*|[ \t]+)(?=\S)")
+# Two-word relations: "social worker", "team lead".
+RELATION_SECOND_WORDS = {"worker": "social", "lead": "team", "leader": "team"}
+# Relation words are ASCII (plus é), so the standard library's faster engine finds the words.
+RELATION_WORD = re.compile(r"[A-Za-zé]+(?:-[A-Za-z]+)*")
+AFTER_RELATION_WORD = re.compile(r"(?:[ \t]*[,(:][ \t]*|[ \t]+)(?=\S)")
 # "Hi Thandeka,", "Good morning Mr", "hey kofi": a greeting that opens a line or a sentence.
 GREETING = (
     r"(?:hi|hello|hey|hiya|dear|dearest|good\s+(?:morning|afternoon|evening|day)|morning|afternoon|evening|"
     r"greetings|welcome|bye|goodbye|thanks|thank\s+you|many\s+thanks|cheers)"
 )
-AFTER_GREETING = regex.compile(rf"(?:^|(?<=[.!?:][ \t]+)|(?<=\n))[ \t]*(?i:{GREETING})[ \t]*,?[ \t]+(?=\S)", regex.MULTILINE)
+AFTER_GREETING = re.compile(rf"(?:^|[.!?:][ \t]+)[ \t]*{GREETING}[ \t]*,?[ \t]+(?=\S)", re.MULTILINE | re.IGNORECASE)
 # "Kind regards, Joana" or "Regards,\nTran": the name fills the rest of the line.
 SIGN_OFF = (
     r"(?:(?:kind|best|warm|warmest|many|with)\s+(?:regards|wishes|thanks)|regards|best|thanks|thank\s+you|cheers|"
     r"sincerely|yours\s+(?:sincerely|faithfully|truly)|yours|respectfully|take\s+care|all\s+the\s+best|--|—|–)"
 )
-AFTER_SIGN_OFF = regex.compile(rf"(?<![\w-])(?i:{SIGN_OFF})[ \t]*[,.!]?[ \t]*(?:\r?\n[ \t]*)?(?=\S)")
+AFTER_SIGN_OFF = re.compile(rf"(?<![\w-]){SIGN_OFF}[ \t]*[,.!]?[ \t]*(?:\r?\n[ \t]*)?(?=\S)", re.IGNORECASE)
 # "let aoife know", "tell Sipho", "ask for Reza": verbs that take a person.
-AFTER_VERB = regex.compile(r"\b(?i:let|tell|told|ask|asked|ping|cc|thank|remind|reminded|inform|informed)[ \t]+(?=\S)")
+AFTER_VERB = re.compile(r"\b(?:let|tell|told|ask|asked|ping|cc|thank|remind|reminded|inform|informed)[ \t]+(?=\S)", re.IGNORECASE)
 
 WORD = regex.compile(ANY_WORD)
 PARTICLE_GAP = regex.compile(rf"(?:[ \t]+{PARTICLE}(?=[ \t]))*[ \t]+")
@@ -87,6 +93,17 @@ def _name_at(text: str, start: int) -> tuple[int, int, bool] | None:
     return start, end, bool(capitalised)
 
 
+def _relations(text: str) -> Iterator[tuple[int, bool]]:
+    """(where a name would start, whether the relation is in lower case) after each relation word."""
+    previous = ""
+    for word in RELATION_WORD.finditer(text):
+        key = word.group().lower()
+        relation = key in RELATIONS or key.endswith("-in-law") or RELATION_SECOND_WORDS.get(key) == previous
+        previous = key
+        if relation and (after := AFTER_RELATION_WORD.match(text, word.end())):
+            yield after.end(), word.group()[0].islower()
+
+
 def _has_listed_word(text: str, name: tuple[int, int, bool]) -> bool:
     return any(listed_word(word.group()) for word in WORD.finditer(text, name[0], name[1]))
 
@@ -98,10 +115,10 @@ def _ends_line(text: str, end: int) -> bool:
 def find_context_names(text: str) -> list[tuple[int, int, float]]:
     """(start, end, score) of names after relations, greetings, sign-offs and person-taking verbs."""
     found: list[tuple[int, int, float]] = []
-    for match in AFTER_RELATION.finditer(text):
-        name = _name_at(text, match.end())
+    for start, lower_case in _relations(text):
+        name = _name_at(text, start)
         # A capitalised relation starts headings ("Child Health Summary"): then a listed name is needed.
-        if name and (match.group()[0].islower() or not name[2] or _has_listed_word(text, name)):
+        if name and (lower_case or not name[2] or _has_listed_word(text, name)):
             found.append((name[0], name[1], CAPITALISED_SCORE if name[2] else LISTED_SCORE))
     for match in AFTER_GREETING.finditer(text):
         name = _name_at(text, match.end())

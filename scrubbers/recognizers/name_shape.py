@@ -16,15 +16,24 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from scrubbers.recognizers.name_lists import folded_surnames
-from scrubbers.recognizers.name_words import CAPITALISED_NAME_WORD, PARTICLE, has_surname_ending, is_name_word, listed_word
+from scrubbers.recognizers.name_words import (
+    CAPITALISED_NAME_WORD,
+    PARTICLE,
+    SURNAME_ENDING_TUPLE,
+    has_surname_ending,
+    is_name_word,
+    listed_word,
+)
 
+LONGEST_GIVEN_NAME = 40  # characters looked back from a family name for the given name
 PARTICLE_SCORE = 0.6
 ENDING_SCORE = 0.5
 WITH_PARTICLE = regex.compile(
     rf"(?<![\w-])(?P<given>{CAPITALISED_NAME_WORD}(?:[ \t]+{CAPITALISED_NAME_WORD})?)"
     rf"(?:[ \t]+{PARTICLE}){{1,2}}[ \t]+(?P<surname>{CAPITALISED_NAME_WORD})(?![\w-])"
 )
-PAIR = regex.compile(rf"(?<![\w-])(?P<given>{CAPITALISED_NAME_WORD})[ \t]+(?P<surname>{CAPITALISED_NAME_WORD})(?![\w-])")
+CAPITALISED_WORD = regex.compile(r"(?<![\w-])\p{Lu}[\p{L}\p{M}'’-]{4,}(?![\w-])")
+GIVEN_BEFORE = regex.compile(rf"(?<![\w-])(?P<given>{CAPITALISED_NAME_WORD})[ \t]+\Z")
 # "San", "Calle", "Banco": first words of places and organisations, never of a person here.
 NOT_A_GIVEN_NAME = frozenset(
     """san santa santo sao são rio porto puerto calle rue via avenida plaza paseo camino casa villa ciudad isla
@@ -40,10 +49,16 @@ def find_shaped_names(text: str) -> list[tuple[int, int, float]]:
         given = match.group("given").split()
         if given[0].casefold() not in NOT_A_GIVEN_NAME and all(is_name_word(w) for w in given) and any(listed_word(w) for w in given):
             found.append((match.start(), match.end(), PARTICLE_SCORE))
-    for match in PAIR.finditer(text, overlapped=True):
-        given, surname = match.group("given"), match.group("surname")
-        if is_name_word(given) and given.casefold() not in NOT_A_GIVEN_NAME and has_surname_ending(surname):
-            found.append((match.start(), match.end(), ENDING_SCORE))
+    # Words with a family-name ending are few, so they are found first and the word before checked.
+    for ending in CAPITALISED_WORD.finditer(text):
+        if not ending.group().casefold().endswith(SURNAME_ENDING_TUPLE):
+            continue
+        before = GIVEN_BEFORE.search(text, max(0, ending.start() - LONGEST_GIVEN_NAME), ending.start())
+        if not before or not has_surname_ending(ending.group()):
+            continue
+        given = before.group("given")
+        if is_name_word(given) and given.casefold() not in NOT_A_GIVEN_NAME:
+            found.append((before.start("given"), ending.end(), ENDING_SCORE))
     return found
 
 

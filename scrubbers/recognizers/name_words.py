@@ -5,9 +5,11 @@ Kept apart so the context, list, shape and any-case recognizers agree on the sam
 
 from __future__ import annotations
 
+import functools
+
 import regex
 
-from scrubbers.recognizers.name_lists import fold, folded_places, is_listed, is_listed_alone
+from scrubbers.recognizers.name_lists import SHORTEST_NAME_ALONE, fold, folded_places, folded_unambiguous_names, is_listed
 
 # One capitalised name word: Sipho, O'Neil, D'Arcy, McKenzie, MacLeod, Jean-Luc, Hyun-woo, Ó.
 CAPITALISED_NAME_WORD = r"(?:[OD]['’])?\p{Lu}[\p{Ll}\p{M}]+(?:\p{Lu}[\p{Ll}\p{M}]+)?(?:-\p{Lu}?[\p{Ll}\p{M}]+)*"
@@ -53,12 +55,13 @@ NOT_A_NAME = frozenset(
 
 # Surname endings that mark a word as a family name in many traditions (Slavic, Nordic,
 # Baltic, Georgian, Armenian, Greek, Turkish, Romanian, Persian, Finnish, Japanese, Italian).
-SURNAME_ENDING = regex.compile(
-    r"(?:ović|ovic|ević|evic|vić|ić|ski|ska|sky|skaya|wicz|czyk|czak|enko|chuk|chyk|ovich|evich|ovna|evna|"
+SURNAME_ENDINGS = (
+    r"ović|ovic|ević|evic|vić|ić|ski|ska|sky|skaya|wicz|czyk|czak|enko|chuk|chyk|ovich|evich|ovna|evna|"
     r"ova|eva|ov|ev|ová|ský|ská|sson|dóttir|dottir|sdóttir|sen|nen|inen|lainen|auskas|avičius|evičius|aitė|ytė|"
     r"ienė|adze|idze|shvili|yan|ian|oğlu|oglu|escu|poulos|opoulos|akis|idis|zadeh|pour|nejad|moto|mura|yama|"
-    r"kawa|gawa|shima|hashi|uchi|saki|naka|ucci|etti|otti|elli|ini)$"
+    r"kawa|gawa|shima|hashi|uchi|saki|naka|ucci|etti|otti|elli|ini"
 )
+SURNAME_ENDING_TUPLE = tuple(SURNAME_ENDINGS.split("|"))
 # Words ending like surnames that are not ("Italian", "Russian", "Canadian", "Christian").
 NOT_SURNAME_ENDING = frozenset(
     """italian russian canadian christian indian asian australian brazilian egyptian iranian persian armenian
@@ -69,21 +72,31 @@ NOT_SURNAME_ENDING = frozenset(
 )
 
 
+CAPITALISED_NAME_WORD_PATTERN = regex.compile(CAPITALISED_NAME_WORD)
+
+
 def is_name_word(word: str) -> bool:
     """A capitalised word that is not a stop word ("Sipho", "Okonjo-Iweala"; not "Team" or "Monday")."""
-    return fold(word) not in NOT_A_NAME and regex.fullmatch(CAPITALISED_NAME_WORD, word) is not None
+    return word[:1].isupper() and fold(word) not in NOT_A_NAME and CAPITALISED_NAME_WORD_PATTERN.fullmatch(word) is not None
 
 
 def has_surname_ending(word: str) -> bool:
     key = fold(word)
-    return len(word) >= 5 and key not in NOT_SURNAME_ENDING and key not in folded_places() and SURNAME_ENDING.search(word.casefold()) is not None
+    return len(word) >= 5 and key not in NOT_SURNAME_ENDING and key not in folded_places() and word.casefold().endswith(SURNAME_ENDING_TUPLE)
+
+
+@functools.cache
+def _name_keys() -> frozenset[str]:
+    return folded_unambiguous_names() - NOT_A_NAME
 
 
 def listed_word(word: str) -> bool:
     """A listed name in any case; a hyphenated word counts when one of its parts is ("owusu-ansah")."""
-    if len(word) < 3 or fold(word) in NOT_A_NAME:
+    if len(word) < SHORTEST_NAME_ALONE:
         return False
-    return is_listed_alone(word) or ("-" in word and any(is_listed_alone(part) for part in word.split("-")))
+    if fold(word) in _name_keys():
+        return True
+    return "-" in word and any(len(part) >= SHORTEST_NAME_ALONE and fold(part) in _name_keys() for part in word.split("-"))
 
 
 def is_particle(word: str) -> bool:
@@ -95,6 +108,7 @@ __all__ = [
     "CAPITALISED_NAME_WORD",
     "NOT_A_NAME",
     "PARTICLE",
+    "SURNAME_ENDING_TUPLE",
     "has_surname_ending",
     "is_listed",
     "is_name_word",
