@@ -61,9 +61,10 @@ class NearDuplicateIndex:
     def __init__(self, db: sqlite3.Connection, threshold: float) -> None:
         self.db = db
         self.threshold = threshold
-        self._bits = np.zeros(BITMAP_BITS // 8, dtype=np.uint8)  # pages become resident as bits are set
+        # Made on the first signature, so an ingest that keeps nothing (or only reads archives) pays nothing.
+        self._bits = np.zeros(0, dtype=np.uint8)  # pages become resident as bits are set
         self._bit_shift = np.uint64(64 - (BITMAP_BITS.bit_length() - 1))  # a key's top bits pick its bit
-        self._pending = np.empty((PENDING_ROWS, 2), dtype=np.int64)  # (key, id), in insertion order
+        self._pending = np.empty((0, 2), dtype=np.int64)  # (key, id), in insertion order
         self._pending_count = 0
         self._pending_mark = 0  # pending entries of earlier files, never flushed inside a later file's savepoint
 
@@ -74,6 +75,8 @@ class NearDuplicateIndex:
 
     def admit(self, signature: bytes, label: str) -> bool:
         """Keep `signature` unless a kept one with the same label is at least `threshold` similar; True when kept."""
+        if not len(self._bits):
+            self._bits, self._pending = np.zeros(BITMAP_BITS // 8, dtype=np.uint8), np.empty((PENDING_ROWS, 2), dtype=np.int64)
         vector = np.frombuffer(signature, dtype=np.uint32)
         salt = label_key(label)
         keys = bucket_keys(vector, salt)
