@@ -90,6 +90,7 @@ def test_international_street(text: str, expected: list[str]) -> None:
         # Lower case: the street word and the number make it an address
         ("36 rue de pologne, cite", ["36 rue de pologne"]),
         ("rue du centre 320", ["rue du centre 320"]),
+        ("drops you off at 31 Rue tachkent.", ["31 Rue tachkent"]),
         ("i live at calle mayor 10, madrid", ["calle mayor 10"]),
         ("hersnapvej 18, københavn", ["hersnapvej 18"]),
         ("hauptstrasse 5\n8000 zürich", ["hauptstrasse 5"]),

@@ -108,6 +108,9 @@ def test_place_after_travel_or_residence_phrase(text: str, expected: list[str]) 
         ("The bus station is on Villacher Strasse 89", ["Villacher Strasse 89"]),
         ("The restaurant is at 214 Pavlou Drandaki", ["214 Pavlou Drandaki"]),
         ("it is the corner of Dalbraut 99 and Frederikke Coves", ["Dalbraut 99 and Frederikke Coves"]),
+        ("stop at the corner of 3744 Retreat Avenue and Władysława Route", ["3744 Retreat Avenue and Władysława Route"]),
+        ("the corner of 11 Botley Road St. and Herceg Gateway St.", ["11 Botley Road St. and Herceg Gateway St."]),
+        ("at the corner of the street and then", []),
         ("In 2019 Windows 10\nshipped", []),  # a year is not a house number
         ("See Chapter 12, then", []),  # no number before, no address cue
         ("The meeting is at 3 PM.", []),  # a time is not a street

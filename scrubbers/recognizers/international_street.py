@@ -16,7 +16,8 @@ STREET_WORDS = (
     "Praça|Largo|Travessa|Estrada|Chemin|Allée|Quai|Impasse|Boulevard|Bd\\.|Ulica|ul\\.|Aleja|al\\.|Straße|Strasse|"
     "Stradă|Strada|Bulevardul|Trg|Cesta|Náměstí|nám\\.|Οδός|Οδ\\.|Λεωφόρος|Λεωφ\\.|Λ\\.|Πλατεία|Πλ\\."
 )
-# The same words written in lower case ("36 rue de pologne", "avenida praia 1"). "via" is left
+# The same words in any case, before a name in lower case ("36 rue de pologne", "31 Rue tachkent",
+# "avenida praia 1"). "via" is left
 # out: in English prose it is a preposition ("sent via email 3 times").
 LOWERCASE_STREET_WORDS = (
     "rue|rua|rúa|viale|calle|c/|avenida|avda\\.|av\\.|avenue|paseo|carrer|piazza|plaza|praça|travessa|"
@@ -43,8 +44,8 @@ NUMBER_FIRST = rf"(?<![\w-])\d{{1,5}}[a-zA-Z]?,?[ \t]+(?:{STREET_WORDS})(?:[ \t]
 # an address part ends (comma, line break, number, end of text), so prose runs on unmatched.
 LOWER_END = r"(?=[ \t]*(?:[,;\n]|$|\.(?!\w)|\d))"
 NUMBER_END = r"(?=[ \t]*(?:[,;\n]|$|\.(?!\w)|(?i:apt|apartment|suite|ste|unit|flat|floor|fl|int)\b))"
-LOWER_STREET_FIRST = rf"(?<![\w-])(?:{LOWERCASE_STREET_WORDS})(?:[ \t]+{LOWER_NAME}){{1,4}},?[ \t]+{NUMBER}{NUMBER_END}"
-LOWER_NUMBER_FIRST = rf"(?<![\w-])\d{{1,5}}[a-zA-Z]?,?[ \t]+(?:{LOWERCASE_STREET_WORDS})(?:[ \t]+{LOWER_NAME}){{1,4}}{LOWER_END}"
+LOWER_STREET_FIRST = rf"(?<![\w-])(?i:{LOWERCASE_STREET_WORDS})(?:[ \t]+{LOWER_NAME}){{1,4}},?[ \t]+{NUMBER}{NUMBER_END}"
+LOWER_NUMBER_FIRST = rf"(?<![\w-])\d{{1,5}}[a-zA-Z]?,?[ \t]+(?i:{LOWERCASE_STREET_WORDS})(?:[ \t]+{LOWER_NAME}){{1,4}}{LOWER_END}"
 LOWER_ENDING_FIRST = rf"(?<![\w-])(?:{LOWER_NAME}[ \t]+){{0,2}}\p{{L}}\p{{Ll}}*(?:{LOWERCASE_ENDINGS})[ \t]+{NUMBER}"
 # Hungarian puts the street word after the name: "Árpád fejedelem útja 3.", "hegyalja út 98.".
 HUNGARIAN = rf"(?<![\w-])(?:{LOWER_NAME}[ \t]+){{1,3}}(?:út|útja|utca|u\.|tér|körút|köz|fasor)[ \t]+\d{{1,4}}\b\.?"

@@ -37,7 +37,10 @@ AFTER_CUE = rf"{CUE}(?:{LEADING_NUMBER}[ \t]+)?{NAME}[ \t]+{HOUSE_NUMBER}(?=[ \t
 NOT_A_TIME = r"(?!(?i:am|pm|a\.m|p\.m|o'clock|hrs?|hours?|minutes?|GMT|UTC|CET|[ECMP][SD]T|Percent)\b)"
 NUMBER_FIRST_AFTER_CUE = rf"{CUE}{LEADING_NUMBER}[ \t]+{NOT_A_TIME}{NAME}(?=[ \t]*(?:,|;|\n|$|\.(?!\w)|[ \t]+(?:and|in)\b))"
 # An intersection names two streets: "the corner of Dalbraut 99 and Frederikke Coves".
-CORNER = rf"(?<=\b(?i:corner\s+of)[ \t]+){NAME}(?:[ \t]+{HOUSE_NUMBER})?[ \t]+(?:and|&)[ \t]+{NAME}(?:[ \t]+{HOUSE_NUMBER})?"
+# Either street may carry a house number before or after it and an abbreviation's full stop
+# ("the corner of 3744 Retreat Avenue and Władysława Route", "of 11 Botley Road St. and Herceg Gateway St.").
+CORNER_STREET = rf"(?:\d{{1,6}}[A-Za-z]?[ \t]+)?{NAME}\.?(?:[ \t]+{HOUSE_NUMBER})?"
+CORNER = rf"(?<=\b(?i:corner\s+of)[ \t]+){CORNER_STREET}[ \t]+(?:and|&)[ \t]+{CORNER_STREET}"
 
 
 class NumberedStreetRecognizer(PatternRecognizer):
