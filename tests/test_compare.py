@@ -146,3 +146,21 @@ def test_generated_answers_are_counted_for_pii_then_scrubbed() -> None:
     findings, stored = _scrub(Scrubber(load_policy("default"), salt=hash_salt()), "Call Maria Lopez at 555-123-4567 today.", "r1", "adapter")
     assert findings == 2
     assert "Maria Lopez" not in stored and "555-123-4567" not in stored and stored.startswith("Call ")
+
+
+def test_answer_rows_keep_the_scores_flat_beside_the_texts() -> None:
+    """review, purge and auditors read answers.jsonl rows with the scores as top-level keys."""
+    from appliance.stages.compare import MethodAnswer, comparison
+    from audits.qa_metrics import AnswerScore
+
+    score = AnswerScore(1.0, 0.5, 0.25, claims=2, unsupported=1, refusal=False, pii_findings=3, latency_s=0.75, new_tokens=6)
+    answer = MethodAnswer("adapter", "r1", "Fee?", "5 euros.", "5 euros a month.", ("Fees: 5 euros.",), score)
+    row = json.loads(json.dumps(answer.to_json()))
+    assert row == {
+        "method": "adapter", "record_id": "r1", "question": "Fee?", "reference": "5 euros.", "answer": "5 euros a month.",
+        "retrieved": ["Fees: 5 euros."], "exact_match": 1.0, "token_f1": 0.5, "rouge_l": 0.25, "claims": 2, "unsupported": 1,
+        "refusal": False, "pii_findings": 3, "latency_s": 0.75, "new_tokens": 6,
+    }
+    [adapter, prompt] = comparison(["adapter", "prompt"], [answer])["methods"]
+    assert (adapter["records"], adapter["metrics"]["pii_emitted"], adapter["metrics"]["unsupported_rate"]) == (1, 3, 0.5)
+    assert prompt["records"] == 0

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from appliance.files import read_json, read_jsonl, write_json, write_jsonl
 from appliance.records import FileEntry, Message, Record, Source
@@ -26,6 +26,9 @@ ANSWERS = "compare/answers.jsonl"
 COMPARE_VERSION = 1
 RETRIEVAL_METHODS = ("retrieval", "adapter+retrieval")
 
+if TYPE_CHECKING:  # importing audits loads Fairlearn, torch and Presidio: only where answers are scored
+    from audits.qa_metrics import AnswerScore
+
 
 @dataclass(frozen=True)
 class MethodAnswer:
@@ -37,15 +40,12 @@ class MethodAnswer:
     reference: str
     answer: str
     retrieved: tuple[str, ...]
-    exact_match: float
-    token_f1: float
-    rouge_l: float
-    claims: int
-    unsupported: int
-    refusal: bool
-    pii_findings: int
-    latency_s: float
-    new_tokens: int
+    score: AnswerScore
+
+    def to_json(self) -> dict[str, Any]:
+        """One row of compare/answers.jsonl: the scores stand flat beside the texts (review and purge read them so)."""
+        row = {name: getattr(self, name) for name in ("method", "record_id", "question", "reference", "answer")}
+        return {**row, "retrieved": list(self.retrieved), **asdict(self.score)}
 
 
 def input_entries(ctx: StageContext) -> list[FileEntry]:
@@ -97,7 +97,7 @@ def execute(ctx: StageContext) -> StageOutput:
         outputs += index_paths
     answers = answer_all(ctx, held_out, qa_items(train_records), retrieve)
     answers_path = folder / "answers.jsonl"
-    write_jsonl(answers_path, (asdict(a) for a in answers))
+    write_jsonl(answers_path, (a.to_json() for a in answers))
     summary = comparison(ctx.config.evaluate.compare, answers)
     summary["held_out_questions"] = len(held_out)
     write_json(path, summary)
@@ -112,15 +112,11 @@ def execute(ctx: StageContext) -> StageOutput:
 
 def comparison(methods: Sequence[str], answers: Sequence[MethodAnswer]) -> dict[str, Any]:
     """The contract the report reads: per method its record count and the metrics of audits.qa_metrics."""
-    from audits.qa_metrics import DEFINITIONS, AnswerScore, score_answers
+    from audits.qa_metrics import DEFINITIONS, score_answers
 
     rows = []
     for method in methods:
-        scores = [
-            AnswerScore(a.exact_match, a.token_f1, a.rouge_l, a.claims, a.unsupported, a.refusal, a.pii_findings, a.latency_s, a.new_tokens)
-            for a in answers
-            if a.method == method
-        ]
+        scores = [a.score for a in answers if a.method == method]
         rows.append({"name": method, "records": len(scores), "metrics": score_answers(scores)})
     return {"configured": True, "methods": rows, "definitions": dict(DEFINITIONS)}
 
@@ -170,16 +166,11 @@ def answer_all(ctx: StageContext, held_out: Sequence, train_pool: Sequence, retr
             with contextlib.nullcontext() if method.startswith("adapter") else model.disable_adapter():
                 generation = generate_answer(model, tokenizer, messages, max_new_tokens=settings.max_new_tokens, max_prompt_tokens=max_prompt)
             support = [m.content for m in messages]
-            score = score_answer(generation.text, item.reference, support, latency_s=generation.latency_s, new_tokens=generation.new_tokens)
             findings, scrubbed = _scrub(scrubber, generation.text, item.record_id, method)
-            answers.append(
-                MethodAnswer(
-                    method=method, record_id=item.record_id, question=item.query, reference=item.reference, answer=scrubbed,
-                    retrieved=tuple(retrieved), exact_match=score.exact_match, token_f1=round(score.token_f1, 6), rouge_l=round(score.rouge_l, 6),
-                    claims=score.claims, unsupported=score.unsupported, refusal=score.refusal, pii_findings=findings,
-                    latency_s=round(generation.latency_s, 4), new_tokens=generation.new_tokens,
-                )
-            )
+            score = score_answer(generation.text, item.reference, support, pii_findings=findings, latency_s=generation.latency_s, new_tokens=generation.new_tokens)
+            # Stored rounded, and the comparison is computed from what is stored, so the two files agree.
+            stored = replace(score, token_f1=round(score.token_f1, 6), rouge_l=round(score.rouge_l, 6), latency_s=round(score.latency_s, 4))
+            answers.append(MethodAnswer(method, item.record_id, item.query, item.reference, scrubbed, tuple(retrieved), stored))
     return answers
 
 
