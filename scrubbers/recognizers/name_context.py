@@ -56,7 +56,7 @@ SIGN_OFF = (
     r"sincerely|yours\s+(?:sincerely|faithfully|truly)|yours|respectfully|take\s+care|all\s+the\s+best|--|—|–)"
 )
 AFTER_SIGN_OFF = re.compile(rf"(?<![\w-]){SIGN_OFF}[ \t]*[,.!]?[ \t]*(?:\r?\n[ \t]*)?(?=\S)", re.IGNORECASE)
-# "let aoife know", "tell Sipho", "ask for Reza": verbs that take a person.
+# "let aoife know", "tell Sipho", "remind Reza": verbs that take a person.
 AFTER_VERB = re.compile(r"\b(?:let|tell|told|ask|asked|ping|cc|thank|remind|reminded|inform|informed)[ \t]+(?=\S)", re.IGNORECASE)
 
 WORD = regex.compile(ANY_WORD)
@@ -131,8 +131,8 @@ def find_context_names(text: str) -> list[tuple[int, int, float]]:
             found.append((name[0], name[1], SIGN_OFF_SCORE if name[2] else LISTED_SCORE))
     for match in AFTER_VERB.finditer(text):
         name = _name_at(text, match.end())
-        if name and not name[2]:  # capitalised names after these verbs are NamePhraseRecognizer's
-            found.append((name[0], name[1], LISTED_SCORE))
+        if name:
+            found.append((name[0], name[1], CAPITALISED_SCORE if name[2] else LISTED_SCORE))
     return found
 
 

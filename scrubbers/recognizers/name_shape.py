@@ -32,6 +32,7 @@ WITH_PARTICLE = regex.compile(
     rf"(?<![\w-])(?P<given>{CAPITALISED_NAME_WORD}(?:[ \t]+{CAPITALISED_NAME_WORD})?)"
     rf"(?:[ \t]+{PARTICLE}){{1,2}}[ \t]+(?P<surname>{CAPITALISED_NAME_WORD})(?![\w-])"
 )
+POSSESSIVE = regex.compile(r"['’]s$")
 CAPITALISED_WORD = regex.compile(r"(?<![\w-])\p{Lu}[\p{L}\p{M}'’-]{4,}(?![\w-])")
 GIVEN_BEFORE = regex.compile(rf"(?<![\w-])(?P<given>{CAPITALISED_NAME_WORD})[ \t]+\Z")
 # "San", "Calle", "Banco": first words of places and organisations, never of a person here.
@@ -51,14 +52,15 @@ def find_shaped_names(text: str) -> list[tuple[int, int, float]]:
             found.append((match.start(), match.end(), PARTICLE_SCORE))
     # Words with a family-name ending are few, so they are found first and the word before checked.
     for ending in CAPITALISED_WORD.finditer(text):
-        if not ending.group().casefold().endswith(SURNAME_ENDING_TUPLE):
+        surname = POSSESSIVE.sub("", ending.group())  # "Dragan Petrović's car": the name, not the suffix
+        if not surname.casefold().endswith(SURNAME_ENDING_TUPLE):
             continue
         before = GIVEN_BEFORE.search(text, max(0, ending.start() - LONGEST_GIVEN_NAME), ending.start())
-        if not before or not has_surname_ending(ending.group()):
+        if not before or not has_surname_ending(surname):
             continue
         given = before.group("given")
         if is_name_word(given) and given.casefold() not in NOT_A_GIVEN_NAME:
-            found.append((before.start("given"), ending.end(), ENDING_SCORE))
+            found.append((before.start("given"), ending.start() + len(surname), ENDING_SCORE))
     return found
 
 

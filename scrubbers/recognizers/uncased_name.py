@@ -36,10 +36,12 @@ def find_uncased_names(text: str) -> list[tuple[int, int]]:
 
     def close() -> None:
         words = " ".join(word for _, _, word in run)
-        if len(run) >= 2 and fold(words) not in folded_places():
+        names = [word for _, _, word in run if len(word.rstrip(".")) > 1]
+        if len(names) >= 2 and fold(words) not in folded_places():
             found.append((run[0][0], run[-1][1]))
         run.clear()
 
+    initial: tuple[int, int, str] | None = None
     for token in TOKEN.finditer(text):
         value = token.group()
         listed = value[0].isalpha() and listed_word(value)
@@ -47,9 +49,22 @@ def find_uncased_names(text: str) -> list[tuple[int, int]]:
         if listed and joined and len(run) < MOST_WORDS and _style(value) == _style(run[0][2]) != "mixed":
             run.append((token.start(), token.end(), value))
             continue
+        # A middle initial ("codey m ross", "ANA M SOUZA") joins the run if a listed name follows it.
+        if joined and len(value) == 1 and value.isalpha() and _style(value) == _style(run[0][2]) and run[-1][2] != value:
+            initial = (token.start(), token.end(), value)
+            run.append(initial)
+            continue
+        if initial and run and run[-1] is initial and value == "." and text[run[-1][1]] == ".":
+            run[-1] = (initial[0], token.end(), initial[2] + ".")
+            continue
+        if run and run[-1][2][0:1].isalpha() and len(run[-1][2].rstrip(".")) == 1:
+            run.pop()  # an initial no listed name followed
+        initial = None
         close()
         if listed:
             run.append((token.start(), token.end(), value))
+    if run and len(run[-1][2].rstrip(".")) == 1:
+        run.pop()
     close()
     return found
 
