@@ -97,6 +97,9 @@ def test_international_street(text: str, expected: list[str]) -> None:
         # Hungarian: street word after the name
         ("Árpád fejedelem útja 62.", ["Árpád fejedelem útja 62."]),
         ("hegyalja út 98.", ["hegyalja út 98."]),
+        # Japanese block numbers with the ward
+        ("shipped to 2-4-9 Umeda, Kita-ku, Osaka", ["2-4-9 Umeda, Kita-ku"]),
+        ("they won 3-2 Tuesday, Sapporo-shi fans", []),
         # Must not hit: prose around the same words
         ("sent via email 3 times", []),
         ("during 2019 we grew", []),

@@ -140,6 +140,23 @@ def test_address_unit(text: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("moves to 4th Floor, 22 Hanover Square, London", ["4th Floor"]),
+        ("Room 1203, 88 Century Avenue, Pudong", ["Room 1203"]),
+        ("unit #12-04, 8 marina view, singapore", ["unit #12-04"]),
+        ("new address Blk 45 Tampines Street 42", ["Blk 45"]),
+        ("meet in Room 12 at 3", []),
+        ("on the 4th floor today", []),
+        ("Level 3, 5 minutes later", []),
+        ("block 4 of the course", []),
+    ],
+)
+def test_unit_floor_or_block_before_a_street(text: str, expected: list[str]) -> None:
+    assert matches(AddressUnitRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("Tiffany Murdock called", ["Tiffany Murdock"]),
         ("ask for Thaddeus.", ["Thaddeus"]),
         ("Tiffany's car", ["Tiffany"]),

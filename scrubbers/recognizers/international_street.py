@@ -49,6 +49,12 @@ LOWER_NUMBER_FIRST = rf"(?<![\w-])\d{{1,5}}[a-zA-Z]?,?[ \t]+(?i:{LOWERCASE_STREE
 LOWER_ENDING_FIRST = rf"(?<![\w-])(?:{LOWER_NAME}[ \t]+){{0,2}}\p{{L}}\p{{Ll}}*(?:{LOWERCASE_ENDINGS})[ \t]+{NUMBER}"
 # Hungarian puts the street word after the name: "Árpád fejedelem útja 3.", "hegyalja út 98.".
 HUNGARIAN = rf"(?<![\w-])(?:{LOWER_NAME}[ \t]+){{1,3}}(?:út|útja|utca|u\.|tér|körút|köz|fasor)[ \t]+\d{{1,4}}\b\.?"
+# Japanese addresses: block numbers (chōme-banchi-gō) and the district, then the ward or city
+# ("2-4-9 Umeda, Kita-ku", "3-14-2 Shibuya, Shibuya-ku"); the ward suffix is what tells the
+# numbers from a score or a range.
+WARD = r"\p{Lu}\p{Ll}+-(?:ku|shi|cho|machi|gun)\b"
+NOT_A_DAY = r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|August|September|October|November|December)\b)"
+JAPANESE = rf"(?<![\w-])\d{{1,4}}-\d{{1,4}}(?:-\d{{1,4}})?[ \t]+{NOT_A_DAY}\p{{Lu}}\p{{Ll}}+,[ \t]*{WARD}"
 
 
 class InternationalStreetRecognizer(PatternRecognizer):
@@ -62,6 +68,7 @@ class InternationalStreetRecognizer(PatternRecognizer):
         Pattern("number, lowercase street word, name", LOWER_NUMBER_FIRST, 0.55),
         Pattern("lowercase name ending in a street word, number", LOWER_ENDING_FIRST, 0.55),
         Pattern("Hungarian name, street word, number", HUNGARIAN, 0.6),
+        Pattern("Japanese block numbers, district and ward", JAPANESE, 0.6),
     ]
     CONTEXT = ["address", "street", "live", "lives", "residence", "reside", "mail", "ship", "located"]
 

@@ -14,7 +14,7 @@ SUFFIX_WORDS = (
     "Green Grove Harbor Haven Heights Hill Hills Hollow Junction Knoll Landing Manor Meadows Mews Mill "
     "Orchard Overpass Ridge Shore Shores Trace Turnpike Underpass Valley Viaduct "
     "Vista Rapids Flats Brook Bluff Canyon Plains Prairie Ranch Springs "
-    "Wharf Quay Parade Esplanade Promenade Embankment Vale Wynd"
+    "Wharf Quay Parade Esplanade Promenade Embankment Vale Wynd View Rise"
 ).split()
 SUFFIX_ABBREVIATIONS = (
     "St Ave Av Rd Blvd Ln Dr Ct Pl Ter Cir Pkwy Hwy Sq Trl Aly Cres Plz Expy Rte "
