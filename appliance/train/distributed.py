@@ -52,11 +52,6 @@ def launched_distributed() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
-def main_process() -> bool:
-    """True unless this is a non-zero rank of a torchrun launch (readable before joining the group)."""
-    return not launched_distributed() or int(os.environ.get("RANK", "0")) == 0
-
-
 def init_distributed(*, dp: bool = False) -> Distributed:
     """Join the torchrun process group (once per process); a single-process Distributed when not launched by torchrun."""
     if not launched_distributed():
