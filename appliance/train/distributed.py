@@ -9,7 +9,7 @@ this is a no-op.
 DP-SGD under torchrun (DP-DDP) gives the same guarantee as one process with the same logical
 batch. The model is wrapped in Opacus' DPDDP, so make_private builds its distributed pieces:
 every rank is handed ALL examples and owns a fixed slice of them; each step every rank draws
-each example of its slice with the single-process sampling rate q = batch_size / N, so the
+each example of its slice with the single-process sampling rate q (about batch_size / N), so the
 union over ranks is one Poisson sample of all N examples. Each rank clips its own examples;
 rank 0 alone adds the Gaussian noise (sigma * C, once), and the summed gradient is divided by
 the expected LOGICAL batch size, exactly as in one process. Every rank's accountant counts each
@@ -17,8 +17,9 @@ step once with that q and sigma, so epsilon equals the single-process epsilon. O
 distributed sampler skips a rank's empty local draw, which would draw again and raise the
 chance of being sampled above q; `every_step_poisson` draws like it but keeps empty batches.
 
-Example:
-    torchrun --nproc_per_node 2 my_training_script.py   # which calls train_lora(...)
+Examples:
+    torchrun --nproc_per_node 2 --no-python -- appliance train --run runs/r1   # the stage (see join_launch)
+    torchrun --nproc_per_node 2 my_training_script.py   # a script that calls train_lora(...)
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-
 
 
 @dataclass(frozen=True)
