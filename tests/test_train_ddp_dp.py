@@ -110,7 +110,13 @@ SCRIPT = textwrap.dedent(
     summary["noise_std"] = float(torch.cat([p.grad.flatten() for p in optimizer.params]).std())
     summary["noise_multiplier"] = float(optimizer.noise_multiplier)
     summary["expected_batch_size"] = float(optimizer.expected_batch_size)
-    summary["sampler"] = type(loader.batch_sampler).__name__
+    # The loader the loop draws from under torchrun: same rate and collate, empty draws kept (seeded here to be exact).
+    every = distributed.every_step_poisson(loader, ranks)
+    every.batch_sampler.generator = torch.Generator().manual_seed(ranks.rank)
+    batches = privacy.poisson_batches(every)
+    drawn = [next(batches) for _ in range(100)]
+    summary["every_step"] = {"sampler": type(every.batch_sampler).__name__, "sample_rate": every.sample_rate,
+                             "rows": [len(b["input_ids"]) for b in drawn], "keys": sorted({k for b in drawn for k in b})}
     (out / f"rank{dist.get_rank()}.json").write_text(json.dumps(summary))
     """
 )
@@ -183,6 +189,15 @@ def test_each_rank_draws_its_slice_of_one_poisson_sample(two_ranks) -> None:
     for rank in (main, other):
         assert 0.18 < rank["drawn_share"] < 0.32  # q = 1/4 over 1,600 draws
         assert rank["empty_draws"] > 0  # (3/4)^8 = 10% of steps: kept, not skipped
+
+
+def test_the_training_loader_keeps_empty_draws(two_ranks) -> None:
+    for rank in two_ranks:
+        every_step = rank["every_step"]
+        assert (every_step["sampler"], every_step["sample_rate"]) == ("EveryStepPoisson", 0.25)
+        assert every_step["keys"] == ["attention_mask", "input_ids", "labels"]
+        assert 0 in every_step["rows"] and max(every_step["rows"]) <= 8  # at most the rank's 8 examples
+        assert 1.4 < sum(every_step["rows"]) / 100 < 2.6  # 8 examples x q = 2 expected per rank
 
 
 def test_one_call_reduces_loss_and_tokens(two_ranks) -> None:
