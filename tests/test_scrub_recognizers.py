@@ -12,6 +12,7 @@ from scrubbers.recognizers import (
     AgeOver89Recognizer,
     DashedSsnRecognizer,
     DateOfBirthRecognizer,
+    DriverLicenceRecognizer,
     EmailAddressRecognizer,
     MedicalRecordNumberRecognizer,
     NamePhraseRecognizer,
@@ -266,3 +267,21 @@ def test_policy_pattern_that_does_not_compile_is_a_config_error() -> None:
     policy = policy_with_detection(patterns=[{"entity_type": "CODE", "regex": r"(\d{3}"}])
     with pytest.raises(ScrubberConfigError, match=r"detection\.patterns\[0\] \(CODE\)"):
         policy_recognizers(policy)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Illinois licence A123-4567-8901 checked", ["A123-4567-8901"]),
+        ("driver's license no. D 123 456 789.", ["D 123 456 789"]),
+        ("Driving licence: MORGA753116SM9IJ", ["MORGA753116SM9IJ"]),
+        ("DL# 12345678 on file", ["12345678"]),
+        ("licence number is S530-4407-3356", ["S530-4407-3356"]),
+        ("software license 2024 renewal", []),  # a year is not a licence number
+        ("the licence was renewed in 2019", []),
+        ("License: Apache-2.0", []),
+        ("order A123-4567-8901 shipped", []),  # no licence word
+    ],
+)
+def test_driver_licence(text: str, expected: list[str]) -> None:
+    assert matches(DriverLicenceRecognizer(), text) == expected

@@ -8,6 +8,7 @@ from scrubbers.recognizers.account_number import AccountNumberRecognizer
 from scrubbers.recognizers.address_unit import AddressUnitRecognizer
 from scrubbers.recognizers.age_over_89 import AgeOver89Recognizer
 from scrubbers.recognizers.date_of_birth import DateOfBirthRecognizer
+from scrubbers.recognizers.driver_licence import DriverLicenceRecognizer
 from scrubbers.recognizers.email_address import EmailAddressRecognizer
 from scrubbers.recognizers.given_name import GivenNameRecognizer
 from scrubbers.recognizers.iban_any_case import IbanAnyCaseRecognizer
@@ -42,6 +43,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
         AgeOver89Recognizer(),
         ContextualNameRecognizer(),
         DateOfBirthRecognizer(),
+        DriverLicenceRecognizer(),
         EmailAddressRecognizer(),
         GivenNameRecognizer(),
         IbanAnyCaseRecognizer(),
@@ -74,6 +76,7 @@ __all__ = [
     "ContextualNameRecognizer",
     "DashedSsnRecognizer",
     "DateOfBirthRecognizer",
+    "DriverLicenceRecognizer",
     "EmailAddressRecognizer",
     "GivenNameRecognizer",
     "IbanAnyCaseRecognizer",
