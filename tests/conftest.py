@@ -35,6 +35,29 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) 
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"), tokenizer_dir=smollm2_dir, seed=0)
 
 
+@pytest.fixture(scope="session")
+def tiny_llama():
+    """Builds a randomly initialised tiny Llama in memory: tiny_llama(tokenizer, seed=0, **LlamaConfig overrides).
+
+    The shape is tiny_model_dir's (2 layers, width 64, tied embeddings); vocabulary and special
+    tokens come from `tokenizer`. A test that needs other weights (a larger initializer_range so
+    the model can memorise, or emits varied tokens) names only what differs.
+    """
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    def build(tokenizer, *, seed: int = 0, **overrides) -> LlamaForCausalLM:
+        settings = {
+            "vocab_size": len(tokenizer), "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+            "intermediate_size": 128, "max_position_embeddings": 2048, "tie_word_embeddings": True,
+            "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id,
+        }
+        torch.manual_seed(seed)
+        return LlamaForCausalLM(LlamaConfig(**{**settings, **overrides}))
+
+    return build
+
+
 @pytest.fixture(scope="module")
 def one_thread():
     """Tiny matrices gain nothing from a second thread, and on a shared CPU lose up to 10x waiting for it.

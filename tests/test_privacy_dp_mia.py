@@ -12,7 +12,6 @@ import random
 from pathlib import Path
 
 import pytest
-import torch
 
 from appliance.records import Record, Source
 from audits.gates import privacy_audit_gates
@@ -33,26 +32,18 @@ def corpus() -> tuple[list[Record], list[Record]]:
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path) -> Path:
+def model_dir(tmp_path_factory: pytest.TempPathFactory, smollm2_dir: Path, tiny_llama) -> Path:
     """A 2-layer Llama like conftest's tiny model but with larger initial weights (initializer_range 0.2).
 
     Why not the shared tiny model: its tied embeddings start at std 0.02, which caps every logit
     near 1 nat, so a LoRA adapter cannot lower the loss far below ln(vocabulary) whatever it
     learns, and memorisation (the thing under test) barely shows.
     """
-    from transformers import LlamaConfig, LlamaForCausalLM
-
     from appliance.train.lm import load_tokenizer
 
     tokenizer = load_tokenizer(smollm2_dir)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, intermediate_size=128,
-        max_position_embeddings=256, tie_word_embeddings=True, initializer_range=0.2,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
-    )
-    torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("memorising-model")
-    LlamaForCausalLM(config).save_pretrained(folder)
+    tiny_llama(tokenizer, max_position_embeddings=256, initializer_range=0.2).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
 

@@ -18,7 +18,6 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-import torch
 
 from appliance.serve.app import build_app
 from appliance.serve.batching import BatchGenerator, generate_batch
@@ -32,19 +31,12 @@ QUESTIONS = ["Hi", "How do I reset my card PIN? I forgot it yesterday.", "Tell m
 
 
 @pytest.fixture(scope="module")
-def generator(smollm2_dir: Path) -> Generator:
-    from transformers import LlamaConfig, LlamaForCausalLM
-
+def generator(smollm2_dir: Path, tiny_llama) -> Generator:
     from appliance.train.lm import load_tokenizer
 
     tokenizer = load_tokenizer(smollm2_dir)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, intermediate_size=128,
-        max_position_embeddings=512, tie_word_embeddings=True, initializer_range=0.5,
-        pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.bos_token_id,
-    )
-    torch.manual_seed(0)
-    return Generator(LlamaForCausalLM(config).eval(), tokenizer)
+    # Large initial weights, so greedy decoding emits varied tokens instead of repeating one.
+    return Generator(tiny_llama(tokenizer, max_position_embeddings=512, initializer_range=0.5).eval(), tokenizer)
 
 
 def prompts(generator: Generator) -> list[list[int]]:
@@ -67,13 +59,10 @@ def test_batched_greedy_equals_each_prompt_alone(generator: Generator) -> None:
     assert [r.finish_reason for r in results] == ["length"] * 4
 
 
-def test_the_model_forward_signature_is_read_once_per_model_not_per_batch(generator: Generator, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_model_forward_signature_is_read_once_per_model_not_per_batch(generator: Generator, tiny_llama, monkeypatch: pytest.MonkeyPatch) -> None:
     import inspect
 
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    config = LlamaConfig(vocab_size=len(generator.tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)
-    fresh = Generator(LlamaForCausalLM(config).eval(), generator.tokenizer)  # a model no earlier test has batched
+    fresh = Generator(tiny_llama(generator.tokenizer).eval(), generator.tokenizer)  # a model no earlier test has batched
     real_signature = inspect.signature
     read: list[object] = []
 
