@@ -43,19 +43,24 @@ class Detector:
         self.allow_list = list(allow_list)
         self.batch_size = batch_size
 
-    def detect(self, texts: Sequence[str]) -> list[list[Finding]]:
-        """One merged, start-ordered list of findings per text, offsets into that text."""
+    def detect(self, texts: Sequence[str], ner: Sequence[bool] | None = None) -> list[list[Finding]]:
+        """One merged, start-ordered list of findings per text, offsets into that text.
+
+        `ner` says per text whether spaCy's NER runs on it (default: on every text); a text
+        without it is only tokenized, so context words still count but no NER entity is found.
+        """
         found: list[list[Finding]] = [[] for _ in texts]
         if not self.entities:
             return found
         pieces = [(index, offset, chunk) for index, text in enumerate(texts) for offset, chunk in split_text(text, MAX_CHUNK_CHARACTERS)]
+        needs_ner = [True] * len(pieces) if ner is None else [ner[index] for index, _, _ in pieces]
         # Spoken digits, spoken emails and zero-width characters are rewritten for detection;
         # findings are mapped back to the original characters (see scrubbers.transcript).
         normalised = [normalise_for_detection(chunk) for _, _, chunk in pieces]
         analysed = [norm.text if norm else chunk for norm, (_, _, chunk) in zip(normalised, pieces, strict=True)]
         # nlp.pipe over many texts at once is several times faster than one spaCy call per text;
         # the artifacts (tokens, entities) are handed to Presidio so it never re-runs spaCy.
-        for (index, offset, _), norm, chunk, nlp_artifacts in zip(pieces, normalised, analysed, self._nlp_artifacts(analysed), strict=True):
+        for (index, offset, _), norm, chunk, nlp_artifacts in zip(pieces, normalised, analysed, self._nlp_artifacts(analysed, needs_ner), strict=True):
             results = self.analyzer.analyze(
                 text=chunk,
                 language=LANGUAGE,
@@ -70,8 +75,13 @@ class Detector:
                 found[index].append(dataclasses.replace(finding, start=start + offset, end=end + offset))
         return [merge_findings(extend_addresses(findings, text), text) for findings, text in zip(found, texts, strict=True)]
 
+    def _nlp_artifacts(self, texts: list[str], needs_ner: list[bool]) -> Iterator[NlpArtifacts]:
+        engine = self.analyzer.nlp_engine
+        with_ner = self._pipeline_artifacts([text for text, needed in zip(texts, needs_ner, strict=True) if needed])
+        for text, needed in zip(texts, needs_ner, strict=True):
+            yield next(with_ner) if needed else engine.tokenized(text, LANGUAGE)
 
-    def _nlp_artifacts(self, texts: list[str]) -> Iterator[NlpArtifacts]:
+    def _pipeline_artifacts(self, texts: list[str]) -> Iterator[NlpArtifacts]:
         for group in character_bounded_groups(texts, self.batch_size, NLP_BATCH_CHARACTERS):
             for _, artifacts in self.analyzer.nlp_engine.process_batch(group, LANGUAGE, batch_size=len(group)):
                 yield artifacts

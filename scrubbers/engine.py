@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 
+from presidio_analyzer.nlp_engine import NlpEngine
+
 from appliance.records import Finding, Record
 from policies.schema import Policy
 from scrubbers.analyzer import NER_ENTITIES, build_analyzer, build_recognizers, supported_entity_types
@@ -47,13 +49,13 @@ class Scrubber:
     'Call <PERSON> at <PHONE_NUMBER>.'
     """
 
-    def __init__(self, policy: Policy, salt: bytes = b"", *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    def __init__(self, policy: Policy, salt: bytes = b"", *, batch_size: int = DEFAULT_BATCH_SIZE, nlp_engine: NlpEngine | None = None) -> None:
         _check_operators(policy, salt)
         self.policy = policy
         self._salt = bytes(salt)
         self.batch_size = batch_size
         # One AnalyzerEngine per scrubber; the spaCy pipeline under it is loaded once per process.
-        self.analyzer = build_analyzer(build_recognizers(policy, NER_ENTITIES), shared_nlp_engine())
+        self.analyzer = build_analyzer(build_recognizers(policy, NER_ENTITIES), nlp_engine or shared_nlp_engine())
         _check_supported(policy, supported_entity_types(self.analyzer))
         self._detector = Detector(
             self.analyzer,

@@ -49,7 +49,9 @@ def scrub_and_rescan(scrubber: Any, rescanner: Any, records: list[Record]) -> li
     outcomes = list(scrubber.scrub(records))
     if rescanner is None:
         return outcomes
-    leaks = iter(rescanner.leaks([outcome.record for outcome in outcomes if outcome.record is not None]))
+    kept = [outcome for outcome in outcomes if outcome.record is not None]
+    found_in = [{finding.field for finding in outcome.findings} for outcome in kept]
+    leaks = iter(rescanner.leaks([outcome.record for outcome in kept], found_in))
     return [dataclasses.replace(outcome, residual=tuple(next(leaks))) if outcome.record is not None else outcome for outcome in outcomes]
 
 

@@ -7,7 +7,9 @@ differs on purpose:
   get their boost from keywords the first pass did not reach;
 - NER limited to PERSON: spaCy's LOCATION, NRP and DATE_TIME are context guesses that fire
   on ordinary words around placeholders, so they are left to the first pass (DATE_TIME is
-  still re-scanned through Presidio's date patterns);
+  still re-scanned through Presidio's date patterns). NER reads only the fields the scrubber
+  changed: a field where the first pass found nothing is the same text its NER already read,
+  and every PERSON it saw there would have been a finding (see `leaks`);
 - the scrubber's own output is not a leak: findings are trimmed off placeholders
   (`<PERSON>`, `<PERSON:3fa2c1d9>`) and masks (`****`, with the digits `keep_last` left
   visible), and dropped if nothing of substance is left.
@@ -17,15 +19,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from itertools import islice
 from typing import Any
 
-from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NlpEngine
 
 from appliance.records import Finding, Record
 from policies.schema import Policy
-from scrubbers.analyzer import build_analyzer, build_recognizers, supported_entity_types
+from scrubbers.analyzer import NER_ENTITIES, IndexedContextEnhancer, build_analyzer, build_recognizers, supported_entity_types
 from scrubbers.detector import DEFAULT_BATCH_SIZE, Detector
 from scrubbers.fields import record_fields
 from scrubbers.nlp import shared_nlp_engine
@@ -77,12 +79,12 @@ class ResidualScanner:
     True
     """
 
-    def __init__(self, policy: Policy, *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    def __init__(self, policy: Policy, *, batch_size: int = DEFAULT_BATCH_SIZE, nlp_engine: NlpEngine | None = None) -> None:
         self.policy = policy
         self.batch_size = batch_size
-        wider_context = LemmaContextAwareEnhancer(context_prefix_count=10, context_suffix_count=3)
+        wider_context = IndexedContextEnhancer(context_prefix_count=10, context_suffix_count=3)
         recognizers = build_recognizers(policy, RESIDUAL_NER_ENTITIES)
-        self.analyzer = build_analyzer(recognizers, shared_nlp_engine(), wider_context)
+        self.analyzer = build_analyzer(recognizers, nlp_engine or shared_nlp_engine(), wider_context)
         # Types only the first pass's NER detects (LOCATION, NRP) are not re-scanned, see above.
         self.entity_types = sorted(set(policy.entities) & supported_entity_types(self.analyzer))
         self._detector = Detector(
@@ -92,12 +94,32 @@ class ResidualScanner:
             allow_list=policy.detection.allow_list,
             batch_size=batch_size,
         )
+        self._ner_types = set(RESIDUAL_NER_ENTITIES) & set(self.entity_types)
+        # The scrubber's NER covers the same types and its findings pass a threshold its NER
+        # scores clear, so on a field it left alone (found nothing in) this NER would find
+        # nothing either: the same text through the same model, same allow list.
+        engine = self.analyzer.nlp_engine
+        self._first_pass_ner_covers = set(RESIDUAL_NER_ENTITIES) <= set(NER_ENTITIES) and all(
+            engine.entity_score(entity_type) >= policy.detection.score_threshold for entity_type in self._ner_types
+        )
 
-    def leaks(self, records: Sequence[Record]) -> list[list[tuple[str, Finding]]]:
-        """Per record, in order: (field name, suspected leak) pairs."""
+    def leaks(self, records: Sequence[Record], found_in: Sequence[Collection[str]] | None = None) -> list[list[tuple[str, Finding]]]:
+        """Per record, in order: (field name, suspected leak) pairs.
+
+        `found_in`, per record, names the fields where the scrubber (scrubbers.engine.Scrubber,
+        same policy) found something; NER then re-reads only those. None: NER reads every field.
+        """
         fields_per_record = [record_fields(record) for record in records]
-        detected = iter(self._detector.detect([text for fields in fields_per_record for _, text in fields]))
+        texts = [text for fields in fields_per_record for _, text in fields]
+        detected = iter(self._detector.detect(texts, self._needs_ner(fields_per_record, found_in)))
         return [[(name, leak) for name, text in fields for leak in suspected_leaks(text, next(detected))] for fields in fields_per_record]
+
+    def _needs_ner(self, fields_per_record: list[list[tuple[str, str]]], found_in: Sequence[Collection[str]] | None) -> list[bool]:
+        if not self._ner_types:
+            return [False] * sum(map(len, fields_per_record))
+        if found_in is None or not self._first_pass_ner_covers:
+            return [True] * sum(map(len, fields_per_record))
+        return [name in found for fields, found in zip(fields_per_record, found_in, strict=True) for name, _ in fields]
 
     def scan(self, records: Iterable[Record]) -> ResidualReport:
         report = ResidualReport()
