@@ -12,6 +12,11 @@ def gate(name: str, status: str, value: Any, threshold: Any, detail: str) -> dic
     return {"name": name, "status": status, "value": value, "threshold": threshold, "detail": detail}
 
 
+def at_most(name: str, value: float, limit: float, detail: str) -> dict[str, Any]:
+    """A gate on a measured value that must not exceed the policy's limit (reaching it passes)."""
+    return gate(name, "pass" if value <= limit else "fail", value, limit, detail)
+
+
 def redaction_gates(scrub_summary: dict[str, Any] | None, policy: Policy) -> list[dict[str, Any]]:
     """Residual PII after redaction, and recall estimated on the policy's labelled sample."""
     minimum = policy.recall.min_token_recall
@@ -20,10 +25,10 @@ def redaction_gates(scrub_summary: dict[str, Any] | None, policy: Policy) -> lis
             gate("redaction.residual_rate", "not_applicable", None, policy.residual.max_rate, "scrub stage has not run"),
             gate("redaction.estimated_recall", "not_applicable", None, minimum, "scrub stage has not run"),
         ]
-    rate = scrub_summary["residual"]["rate"]
-    limit = policy.residual.max_rate
-    status = "pass" if rate <= limit else "fail"
-    residual = gate("redaction.residual_rate", status, rate, limit, f"suspected PII left per record after redaction (re-scan found {scrub_summary['residual']['findings']})")
+    residual = at_most(
+        "redaction.residual_rate", scrub_summary["residual"]["rate"], policy.residual.max_rate,
+        f"suspected PII left per record after redaction (re-scan found {scrub_summary['residual']['findings']})",
+    )
     estimate = scrub_summary.get("estimated_recall")
     # Judged by the scrub stage on the interval's lower end; without a scored sample, by the same rule here.
     recall = estimate["gate"] if estimate is not None else recall_gate(None, minimum)
@@ -53,8 +58,8 @@ def privacy_gates(train_summary: dict[str, Any] | None, policy: Policy) -> list[
         gates.append(gate("privacy.dp_required", "not_applicable", bool(dp), False, "policy does not require DP"))
     if dp:
         eps, delta = dp["epsilon"], dp["delta"]
-        gates.append(gate("privacy.epsilon", "pass" if eps <= limits.max_epsilon else "fail", eps, limits.max_epsilon, f"epsilon spent at delta {delta:.1e}"))
-        gates.append(gate("privacy.delta", "pass" if delta <= limits.max_delta else "fail", delta, limits.max_delta, "delta of the (epsilon, delta) guarantee"))
+        gates.append(at_most("privacy.epsilon", eps, limits.max_epsilon, f"epsilon spent at delta {delta:.1e}"))
+        gates.append(at_most("privacy.delta", delta, limits.max_delta, "delta of the (epsilon, delta) guarantee"))
     else:
         gates.append(gate("privacy.epsilon", "not_applicable", None, limits.max_epsilon, "trained without DP: no formal guarantee"))
         gates.append(gate("privacy.delta", "not_applicable", None, limits.max_delta, "trained without DP: no formal guarantee"))
@@ -78,7 +83,7 @@ def _membership_gate(membership: dict[str, Any] | None, limit: float, why: str) 
         f"on {membership['members']} training vs {membership['non_members']} held-out records (0.5 is chance); "
         f"empirical epsilon lower bound {epsilon} (95% confidence, Clopper-Pearson with Bonferroni over thresholds)"
     )
-    return gate(name, "pass" if judged <= limit else "fail", judged, limit, detail)
+    return at_most(name, judged, limit, detail)
 
 
 def privacy_audit_gates(audit: dict[str, Any] | None, policy: Policy) -> list[dict[str, Any]]:
@@ -105,7 +110,7 @@ def privacy_audit_gates(audit: dict[str, Any] | None, policy: Policy) -> list[di
             f"mean exposure {mean} bits over {canaries['canaries']} canaries (each planted {canaries['repeats']} times), max {canaries['max_exposure']}; "
             f"chance is about {canaries['chance_level']}, the most possible {canaries['max_possible']}"
         )
-        gates.append(gate("privacy.canary_exposure", "pass" if mean <= limits.max_canary_exposure else "fail", mean, limits.max_canary_exposure, detail))
+        gates.append(at_most("privacy.canary_exposure", mean, limits.max_canary_exposure, detail))
     else:
         gates.append(gate("privacy.canary_exposure", "not_applicable", None, limits.max_canary_exposure, notes.get("canaries", "no canaries were planted")))
     probe = audit.get("regurgitation")
@@ -115,7 +120,7 @@ def privacy_audit_gates(audit: dict[str, Any] | None, policy: Policy) -> list[di
             f"{probe['adapter_only']} of {probe['prompted']} training-prefix continuations hold a PII-like span only with the adapter; "
             f"flagged: adapter {probe['adapter_flagged']}, base model {probe['base_flagged']}"
         )
-        gates.append(gate("privacy.regurgitation", "pass" if rate <= limits.max_regurgitation_rate else "fail", rate, limits.max_regurgitation_rate, detail))
+        gates.append(at_most("privacy.regurgitation", rate, limits.max_regurgitation_rate, detail))
     else:
         gates.append(gate("privacy.regurgitation", "not_applicable", None, limits.max_regurgitation_rate, notes.get("regurgitation", "no continuation was scanned")))
     return gates
