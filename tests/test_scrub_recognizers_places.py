@@ -111,6 +111,8 @@ def test_place_after_travel_or_residence_phrase(text: str, expected: list[str]) 
         ("stop at the corner of 3744 Retreat Avenue and Władysława Route", ["3744 Retreat Avenue and Władysława Route"]),
         ("the corner of 11 Botley Road St. and Herceg Gateway St.", ["11 Botley Road St. and Herceg Gateway St."]),
         ("at the corner of the street and then", []),
+        ("payment due 30 June 2025, thank you", []),  # a date, not a street between numbers
+        ("signed on 3 March 2021; filed", []),
         ("In 2019 Windows 10\nshipped", []),  # a year is not a house number
         ("See Chapter 12, then", []),  # no number before, no address cue
         ("The meeting is at 3 PM.", []),  # a time is not a street

@@ -16,7 +16,12 @@ from presidio_analyzer import Pattern, PatternRecognizer
 # A street name word: capitalised in any script, or a short lowercase street word or
 # joiner inside the name ("Rákóczi út", "Király u.", "Merineitsi põik", "Via dalla Staziun").
 NAME_WORD = r"(?:\p{Lu}[\p{L}\p{M}'’.-]*(?<![.'’-])|\p{Ll}[\p{L}\p{M}]{0,4}\.?)"
-FIRST_WORD = r"\p{Lu}[\p{L}\p{M}'’.-]*(?<![.'’-])"
+# A month is not a street: "due 30 June 2025," is a date, not a name between numbers.
+NOT_A_MONTH = (
+    r"(?!(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b)"
+)
+FIRST_WORD = rf"{NOT_A_MONTH}\p{{Lu}}[\p{{L}}\p{{M}}'’.-]*(?<![.'’-])"
 HOUSE_NUMBER = r"\d{1,5}[A-Za-z]?\b\.?"
 # A year is not a house number ("in 2019 Windows 10"), but "2046 Bramstrup 21" is an address.
 NOT_A_YEAR = r"(?!(?<=\b(?i:in|since|by|of|from|until|till|during|year|before|after|around|circa)[ \t]+)(?:19|20)\d\d\b)"
