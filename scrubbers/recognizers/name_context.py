@@ -44,6 +44,9 @@ RELATION_SECOND_WORDS = {"worker": "social", "lead": "team", "leader": "team"}
 # Relation words are ASCII (plus é), so the standard library's faster engine finds the words.
 RELATION_WORD = re.compile(r"[A-Za-zé]+(?:-[A-Za-z]+)*")
 AFTER_RELATION_WORD = re.compile(r"(?:[ \t]*[,(:][ \t]*|[ \t]+)(?=\S)")
+# Titles typed in lower case ("join accounts with ms. Okafor"); capitalised ones are TitledNameRecognizer's.
+LOWER_CASE_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof"})
+AFTER_TITLE = re.compile(r"\.?[ \t]+(?=\S)")
 # "Hi Thandeka,", "Good morning Mr", "hey kofi": a greeting that opens a line or a sentence.
 GREETING = (
     r"(?:hi|hello|hey|hiya|dear|dearest|good\s+(?:morning|afternoon|evening|day)|morning|afternoon|evening|"
@@ -102,6 +105,8 @@ def _relations(text: str) -> Iterator[tuple[int, bool]]:
         previous = key
         if relation and (after := AFTER_RELATION_WORD.match(text, word.end())):
             yield after.end(), word.group()[0].islower()
+        elif key in LOWER_CASE_TITLES and word.group().islower() and (after := AFTER_TITLE.match(text, word.end())):
+            yield after.end(), True
 
 
 def _has_listed_word(text: str, name: tuple[int, int, bool]) -> bool:
@@ -131,7 +136,8 @@ def find_context_names(text: str) -> list[tuple[int, int, float]]:
             found.append((name[0], name[1], SIGN_OFF_SCORE if name[2] else LISTED_SCORE))
     for match in AFTER_VERB.finditer(text):
         name = _name_at(text, match.end())
-        if name:
+        # "Ask Questions", "Tell Us More": headings again, unless the name is listed.
+        if name and (match.group()[0].islower() or not name[2] or _has_listed_word(text, name)):
             found.append((name[0], name[1], CAPITALISED_SCORE if name[2] else LISTED_SCORE))
     return found
 

@@ -4,7 +4,9 @@ A list whose items are mostly listed names is a list of people, so its other ite
 names too, even ones no list holds. An item counts as a name when its words are
 capitalised name words with at least one of them listed, or, in any case, when all are
 listed. The list is taken when at least two items are listed names and at most one item of
-three or more does not look like a name (that one is taken only if it is a single word).
+three or more does not look like a name (that one is taken only if it is a single word);
+capitalised names that are also English words ("Reed") count while they are at most half
+the list, and a pair of single capitalised words needs one listed name ("Usamov and Reyes").
 Lists of places, brands or days ("Visa, Mastercard and Amex") hold no listed names.
 
 The text is walked once, word by word, so long documents cost no more than their length.
@@ -15,7 +17,7 @@ from __future__ import annotations
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from scrubbers.recognizers.name_lists import fold, folded_places, folded_surnames
+from scrubbers.recognizers.name_lists import fold, folded_places, folded_surnames, given_names
 from scrubbers.recognizers.name_words import NOT_A_NAME, TOKEN, is_name_word, is_particle, listed_word
 
 SCORE = 0.5
@@ -51,8 +53,14 @@ def _names_in_list(items: list[list[Word]]) -> list[tuple[int, int]]:
     runs = [_name_run(item, trailing=index == 0) for index, item in enumerate(items)]
     listed = sum(1 for run in runs if run and run[2])
     unlike = [item for item, run in zip(items, runs, strict=True) if run is None]
-    if listed < 2 or len(unlike) > (1 if len(items) >= 3 else 0):
+    if len(unlike) > (1 if len(items) >= 3 else 0):
         return []
+    # Capitalised names that are also words ("Graves", "Reed") count in a list of capitalised
+    # names, but only while they are no more than half of it ("Speed, Ice, Crystal, Glass" is not).
+    capitalised = sum(1 for run in runs if run and not run[2] and _capitalised_listed(items, run))
+    if listed < 2 and not (listed == 1 and len(items) == 2 and not unlike and _single_capitalised_words(items, runs)):
+        if listed + capitalised < 2 or 2 * (listed + capitalised) < len(items):
+            return []
     found = []
     for item, run in zip(items, runs, strict=True):
         if run:
@@ -60,6 +68,20 @@ def _names_in_list(items: list[list[Word]]) -> list[tuple[int, int]]:
         elif len(item) == 1 and item[0][2].casefold() not in NOT_A_NAME and fold(item[0][2]) not in folded_places():
             found.append((item[0][0], item[0][1]))
     return found
+
+
+def _capitalised_listed(items: list[list[Word]], run: tuple[int, int, bool]) -> bool:
+    words = [word[2] for item in items for word in item if run[0] <= word[0] < run[1]]
+    return any(word[:1].isupper() and (word in given_names() or fold(word) in folded_surnames()) for word in words)
+
+
+def _single_capitalised_words(items: list[list[Word]], runs: list[tuple[int, int, bool] | None]) -> bool:
+    """Each item's name is one capitalised name word: "Usamov and Bowers"."""
+    for item, run in zip(items, runs, strict=True):
+        words = [word[2] for word in item if run and run[0] <= word[0] < run[1]]
+        if len(words) != 1 or not is_name_word(words[0]):
+            return False
+    return True
 
 
 def _lists(text: str) -> list[list[list[Word]]]:
