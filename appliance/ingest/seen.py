@@ -77,6 +77,7 @@ class SeenIndex:
         self.db.execute("ROLLBACK TO input_file")
         self.db.execute("RELEASE input_file")
 
+
 def _connect(path: Path) -> sqlite3.Connection:
     os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # SQLite gives its journal the same mode
     db = sqlite3.connect(path, isolation_level=None)  # transactions are managed here, explicitly
@@ -99,7 +100,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 def seen_index(near_threshold: float | None, folder: Path | None = None) -> Iterator[SeenIndex]:
     """A fresh, empty index in a private folder under `folder` (default: the system temp folder), removed at the end.
 
-    Example: with seen_index(0.9, run.stage_dir("ingest")) as seen: ...
+    Example: with seen_index(0.9, run.vault) as seen: seen.add_content(key)
     """
     try:
         if folder is not None:
