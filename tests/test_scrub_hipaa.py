@@ -7,6 +7,7 @@ import pytest
 from policies import load_policy
 from scrubbers.detect_file import DETECTION_ONLY_SALT
 from scrubbers.engine import Scrubber
+from scrubbers.recognizers import WrittenDateRecognizer
 
 # Identifier (A)-(R) -> the entity types that cover it, and a sentence with one to find.
 # (Q) full-face photographs: the appliance ingests text only; images never become records.
@@ -48,3 +49,38 @@ def test_safe_harbor_example_is_found(hipaa_scrubber: Scrubber, identifier: str)
     types, text = SAFE_HARBOR[identifier]
     [findings] = hipaa_scrubber.detect([text])
     assert {f.entity_type for f in findings} & set(types), identifier
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pt seen 12 jan, labs 02.03.2021", ["12 jan", "02.03.2021"]),
+        ("admitted 14-mar-22 and", ["14-mar-22"]),
+        ("next visit tuesday the 5th of april", ["5th of april"]),
+        ("seen on the 3rd, doing well", ["3rd"]),
+        ("Mar-3 at 10", ["Mar-3"]),
+        ("2 march 2020", ["2 march 2020"]),
+        ("Dec 25th, 2020", ["Dec 25th, 2020"]),
+        # Must not hit: the words that are also months, ordinals that count things
+        ("we may 3 times", []),
+        ("I will march 5 miles", []),
+        ("on the 3rd floor", []),
+        ("the 3rd time", []),
+        ("pick 5 may go", []),
+    ],
+)
+def test_written_dates(text: str, expected: list[str]) -> None:
+    recognizer = WrittenDateRecognizer()
+    results = sorted(recognizer.analyze(text, entities=["DATE_TIME"]), key=lambda r: r.start)
+    assert [text[r.start : r.end] for r in results] == expected
+
+
+def test_written_dates_are_found_under_hipaa_only(hipaa_scrubber: Scrubber) -> None:
+    text = "Follow-up booked for the 5th of april; labs 02.03.2021."
+    [findings] = hipaa_scrubber.detect([text])
+    # Covered, whatever type the merge keeps ("02.03.2021" is also a phone-number shape).
+    for date in ("5th of april", "02.03.2021"):
+        start = text.index(date)
+        assert any(f.start <= start and start + len(date) <= f.end for f in findings), date
+    [default_findings] = Scrubber(load_policy("default"), salt=DETECTION_ONLY_SALT).detect([text])
+    assert not [f for f in default_findings if f.entity_type == "DATE_TIME"]  # generic dates are not in `default`

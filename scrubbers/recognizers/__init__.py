@@ -33,6 +33,7 @@ from scrubbers.recognizers.titled_name import TitledNameRecognizer
 from scrubbers.recognizers.uncased_name import UncasedNameRecognizer
 from scrubbers.recognizers.us_phone import UsPhoneRecognizer
 from scrubbers.recognizers.us_ssn import DashedSsnRecognizer
+from scrubbers.recognizers.written_date import WrittenDateRecognizer
 
 
 def custom_recognizers() -> list[EntityRecognizer]:
@@ -66,6 +67,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
         UncasedNameRecognizer(),
         UsPhoneRecognizer(),
         DashedSsnRecognizer(),
+        WrittenDateRecognizer(),
     ]
 
 
@@ -98,6 +100,7 @@ __all__ = [
     "TitledNameRecognizer",
     "UncasedNameRecognizer",
     "UsPhoneRecognizer",
+    "WrittenDateRecognizer",
     "custom_recognizers",
     "policy_recognizers",
 ]
