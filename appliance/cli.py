@@ -13,6 +13,7 @@ from appliance import __version__, offline
 from appliance.commands.errors import user_errors
 from appliance.commands.options import RUN_DIR, config_option, engine_option, policy_option, train_overrides, training_options
 from appliance.errors import ApplianceError
+from appliance.commands.audit_tools import AUDIT_TOOLS
 from appliance.commands.scrub_tools import SCRUB_TOOLS, vault
 from appliance.rundir import STAGES
 
@@ -120,18 +121,7 @@ def _stage_command(name: str, doc: str, example: str, with_sources: bool = False
 
 _stage_command("ingest", "Read files, folders and archives into records; every input is accounted for.\n\n    Formats: txt, md, html, pdf, docx, csv, tsv, json, jsonl (chat `messages`, prompt/completion, text),\n    eml, mbox, vtt, srt, zip and tar. Unusable files are quarantined with a one-line reason.\n\n    Raw records are sealed (encrypted) in the vault outside the run directory.", "appliance ingest exports/ notes.csv --run runs/r1", with_sources=True)
 _stage_command("scrub", "Redact PII with Presidio and the policy's operators, then re-scan the result for leaks.\n\n    Subcommands measure detection without a run: `scrub detect IN OUT`, `scrub eval GOLD`.", "appliance scrub --run runs/r1 --policy hipaa", with_engine=True, subcommands=SCRUB_TOOLS)
-_stage_command("audit", "Audit the scrubbed data before training: group representation and outcome rates, and the privacy plan.", "appliance audit --run runs/r1")
-
-
-def _make_audit_a_group() -> None:
-    from appliance.commands.audit_tools import register_audit_group
-
-    # `appliance audit --run RUN` stays the stage; `appliance audit fairness PREDICTIONS.csv` audits your own predictions.
-    register_audit_group(main)
-
-
-_make_audit_a_group()
-
+_stage_command("audit", "Audit the scrubbed data before training: group representation and outcome rates, and the privacy plan.\n\n    Subcommand, without a run: `audit fairness PREDICTIONS.csv` judges any classifier's decisions per group.", "appliance audit --run runs/r1", subcommands=AUDIT_TOOLS)
 
 _stage_command("evaluate", "Held-out loss and perplexity, base model vs adapter, and per-group model fairness.", "appliance evaluate --run runs/r1")
 _stage_command("compare", "Answer the same held-out prompts with each configured method (few-shot prompt, retrieval, adapter) and compare quality, hallucination and latency.", "appliance compare --run runs/r1")

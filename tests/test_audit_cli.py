@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 from click.testing import CliRunner
 
-from appliance.commands.audit_tools import fairness_command, register_audit_group
+from appliance.commands.audit_tools import fairness_command
 
 HEADER = "id,outcome,decision,gender,age_band\n"
 
@@ -54,22 +53,18 @@ def test_a_missing_column_is_a_user_error(tmp_path: Path) -> None:
     assert result.output == f"Error: {csv}: no column 'score'; the header has 5 columns: id, outcome, decision, gender, age_band\n"
 
 
-def test_audit_group_still_runs_the_stage_with_run_and_adds_fairness(tmp_path: Path) -> None:
+def test_audit_still_runs_the_stage_with_run_and_adds_fairness(tmp_path: Path) -> None:
     from appliance.cli import main
 
-    calls: list[dict] = []
-    stage = click.Command("audit", params=[p for p in main.commands["audit"].params], callback=lambda **kw: calls.append(kw), help="Audit the scrubbed data.")
-    root = click.Group("appliance", commands={"audit": stage})
-    register_audit_group(root)
     runner = CliRunner()
-    ran = runner.invoke(root, ["audit", "--run", str(tmp_path / "r1"), "--force"])
-    assert ran.exit_code == 0, ran.output
-    assert (calls[0]["run_dir"], calls[0]["force"]) == (tmp_path / "r1", True)
-    bare = runner.invoke(root, ["audit"])
-    assert bare.exit_code == 2 and "give --run RUN to audit a run" in bare.output
+    missing = tmp_path / "r1"
+    ran = runner.invoke(main, ["audit", "--run", str(missing), "--force"])  # the stage itself answers: no run there yet
+    assert ran.exit_code == 1
+    assert ran.output == f"Error: {missing} is not a run directory (no manifest.json); create one with `appliance ingest SOURCES --run {missing}`\n"
+    bare = runner.invoke(main, ["audit"])
+    assert bare.exit_code == 2 and "Error: Missing option '--run' (or give a subcommand: fairness)." in bare.output
     csv = write_predictions(tmp_path / "decisions.csv")
-    sub = runner.invoke(root, ["audit", "fairness", str(csv), "--label", "outcome", "--prediction", "decision", "--sensitive", "age_band"])
+    sub = runner.invoke(main, ["audit", "fairness", str(csv), "--label", "outcome", "--prediction", "decision", "--sensitive", "age_band"])
     assert sub.exit_code == 0, sub.output
-    assert len(calls) == 1  # the subcommand did not run the stage
-    real = main.commands["audit"]  # the registered CLI: the stage command became a group with `fairness`
-    assert isinstance(real, click.Group) and "fairness" in real.commands
+    assert sub.output.startswith("22 of 22 rows scored; favourable outcome 'approved'\n")
+    assert not missing.exists()  # neither the subcommand nor the refused stage created a run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from appliance import __version__
@@ -27,6 +28,19 @@ def test_every_command_has_help_with_an_example() -> None:
         assert sub.exit_code == 0, command
         if command not in ("policy", "models"):
             assert "Example" in sub.output, command
+
+
+@pytest.mark.parametrize(("stage", "subcommands"), [("scrub", ["detect", "eval"]), ("audit", ["fairness"])])
+def test_stages_with_subcommands_list_them_and_need_run_only_without_one(stage: str, subcommands: list[str]) -> None:
+    runner = CliRunner()
+    help_text = runner.invoke(main, [stage, "--help"]).output
+    assert f"{stage} [OPTIONS] [COMMAND] [ARGS]..." in help_text and "--run DIRECTORY" in help_text
+    assert [line.split()[0] for line in help_text.split("Commands:\n")[1].splitlines()] == subcommands
+    bare = runner.invoke(main, [stage])
+    assert bare.exit_code == 2
+    assert bare.output.endswith(f"Error: Missing option '--run' (or give a subcommand: {', '.join(subcommands)}).\n")
+    for subcommand in subcommands:
+        assert runner.invoke(main, [stage, subcommand, "--help"]).exit_code == 0
 
 
 def test_policy_list_and_show() -> None:

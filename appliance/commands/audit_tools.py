@@ -1,19 +1,12 @@
 """`appliance audit fairness PREDICTIONS.csv`: the fairness audit of any classifier's decisions.
 
-Register from appliance/cli.py, after `_stage_command("audit", ...)`:
-
-    from appliance.commands.audit_tools import register_audit_group
-    register_audit_group(main)
-
-That turns `audit` into a group that still runs the stage when given no subcommand, so
-`appliance audit --run RUN` keeps working, and adds `appliance audit fairness`.
+appliance.cli makes AUDIT_TOOLS subcommands of the `audit` stage, which still runs the stage
+when given no subcommand (`appliance audit --run RUN`).
 """
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -50,24 +43,4 @@ def fairness_command(predictions: Path, label: str, prediction: str, sensitive: 
         raise GateFailed(f"{len(failed)} fairness gate(s) failed: {', '.join(failed)}")
 
 
-def register_audit_group(main: click.Group) -> click.Group:
-    """Replace main's `audit` stage command by a group that runs the stage when no subcommand is given."""
-    stage = main.commands["audit"]
-    params = []
-    for param in stage.params:
-        param = copy.copy(param)
-        if param.name == "run_dir":
-            param.required = False  # a subcommand needs no run; the stage checks for it below
-        params.append(param)
-
-    def callback(**kwargs: Any) -> Any:
-        if click.get_current_context().invoked_subcommand is not None:
-            return None
-        if kwargs.get("run_dir") is None:
-            raise click.UsageError("give --run RUN to audit a run, or a subcommand (appliance audit fairness --help)")
-        return stage.callback(**kwargs)
-
-    group = click.Group(name="audit", params=params, callback=callback, invoke_without_command=True, help=stage.help, short_help=stage.short_help)
-    group.add_command(fairness_command)
-    main.add_command(group)
-    return group
+AUDIT_TOOLS = (fairness_command,)

@@ -1,6 +1,6 @@
 """`appliance scrub detect` and `appliance scrub eval`: thin commands over scrubbers.detect_file.
 
-Registered by appliance.cli under the `scrub` group (see scrub_group's docstring).
+appliance.cli makes SCRUB_TOOLS subcommands of the `scrub` stage; `vault` is a command group of its own.
 """
 
 from __future__ import annotations
