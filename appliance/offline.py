@@ -15,6 +15,7 @@ OFFLINE_ENVIRONMENT = {
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
     "DO_NOT_TRACK": "1",
+    "MLFLOW_DISABLE_TELEMETRY": "true",  # mlflow-skinny 3.17 reads only this (DO_NOT_TRACK must be "true" for it)
     "DISABLE_TELEMETRY": "1",
     "TOKENIZERS_PARALLELISM": "false",
     "WANDB_DISABLED": "true",
