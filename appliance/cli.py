@@ -58,14 +58,20 @@ def run(sources: tuple[Path, ...], run_dir: Path, policy: str | None, config_fil
     Example:
       appliance run exports/ --out runs/2026-11 --policy banking --dp --epsilon 8
     """
+    from appliance.commands.train import follow_if_not_main, release_followers
     from appliance.pipeline import open_context, run_all
 
-    overrides = {**train_overrides(base_model, dp, epsilon, max_steps), "scrub": {"engine": engine}}
-    ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, sources=sources, echo=click.echo, strict=strict)
+    if follow_if_not_main(run_dir):
+        return  # a non-zero torchrun rank: it trained beside rank 0, which runs every stage
     try:
-        run_all(ctx, force=force)
+        overrides = {**train_overrides(base_model, dp, epsilon, max_steps), "scrub": {"engine": engine}}
+        ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, sources=sources, echo=click.echo, strict=strict)
+        try:
+            run_all(ctx, force=force)
+        finally:
+            _print_report_location(run_dir)
     finally:
-        _print_report_location(run_dir)
+        release_followers()
 
 
 def _print_report_location(run_dir: Path) -> None:
