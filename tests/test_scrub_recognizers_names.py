@@ -102,6 +102,9 @@ def test_name_list(text: str, expected: list[str]) -> None:
         ("have you met ana m souza today", ["ana m souza"]),
         ("PAYEE: ANA M. SOUZA", ["ANA M. SOUZA"]),
         ("i am so sorry", []),
+        # a listed given name and an unlisted family name with a telling ending
+        ("pls call ivana zelenková back", ["ivana zelenková"]),
+        ("CLAIMANT: IRYNA HRYTSENKO", ["IRYNA HRYTSENKO"]),
         # one listed word alone is not enough; English words never count
         ("ask for ivana at the desk", []),
         ("kidney stones over age 40", []),

@@ -4,7 +4,9 @@ spaCy's small model leans on capitals, so chat in lower case and form exports in
 slip past it, and GivenNameRecognizer/SurnameRecognizer expect "Given Surname" in title
 case. Here two or more adjacent words written alike (all lower case, all capitals, or all
 title case), each a listed given name or surname that is not also an English word, are a
-name; one listed word alone is not. A run that names a place ("Hong Kong") is not.
+name; one listed word alone is not. A run that names a place ("Hong Kong") is not. In
+lower case or capitals a listed given name followed by a word with a family-name ending
+(-ová, -sson, -enko: see name_shape) is a name too.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from __future__ import annotations
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from scrubbers.recognizers.name_lists import fold, folded_places, folded_surnames
-from scrubbers.recognizers.name_words import TOKEN, listed_word
+from scrubbers.recognizers.name_lists import fold, folded_given_names, folded_places, folded_surnames
+from scrubbers.recognizers.name_words import TOKEN, has_surname_ending, listed_word
 
 SCORE = 0.5
 MOST_WORDS = 4
@@ -49,6 +51,12 @@ def find_uncased_names(text: str) -> list[tuple[int, int]]:
         if listed and joined and len(run) < MOST_WORDS and _style(value) == _style(run[0][2]) != "mixed":
             run.append((token.start(), token.end(), value))
             continue
+        # An unlisted family name after a listed given name, known by its ending ("ivana zelenková").
+        if joined and not listed and _style(value) in ("lower", "upper") and _style(value) == _style(run[0][2]):
+            if fold(run[-1][2]) in folded_given_names() and has_surname_ending(value):
+                run.append((token.start(), token.end(), value))
+                close()
+                continue
         # A middle initial ("codey m ross", "ANA M SOUZA") joins the run if a listed name follows it.
         if joined and len(value) == 1 and value.isalpha() and _style(value) == _style(run[0][2]) and run[-1][2] != value:
             initial = (token.start(), token.end(), value)
