@@ -16,15 +16,11 @@ from typing import Any
 
 from audits.fairness_data import data_fairness
 from audits.fairness_model import model_fairness
+from audits.gates import at_most
 from audits.gates import gate as _gate
 from policies.schema import Fairness
 
 __all__ = ["counterfactual_gates", "data_fairness", "fairness_gates", "model_fairness"]
-
-
-def _judge(name: str, value: float, threshold: float, detail: str) -> dict[str, Any]:
-    # Values are compared as reported (rounded to 6 places), so a reader can check the verdict.
-    return _gate(name, "pass" if value <= threshold else "fail", value, threshold, detail)
 
 
 def _unavailable(attribute: str, data_result: dict, model_result: dict | None) -> str | None:
@@ -75,7 +71,7 @@ def _loss_gap_gate(attribute: str, result: dict, threshold: float) -> dict[str, 
         f"{_extremes(result['groups'], groups, 'adapter', 'loss')}; {rows}"
         f"{'; the adapter widened the gap' if gap['gap_widened'] else ''}"
     )
-    return _judge(name, judged, threshold, detail)
+    return at_most(name, judged, threshold, detail)  # compared as reported (rounded to 6 places), so a reader can check the verdict
 
 
 def _parity_gate(attribute: str, result: dict, threshold: float) -> dict[str, Any]:
@@ -91,7 +87,7 @@ def _parity_gate(attribute: str, result: dict, threshold: float) -> dict[str, An
         f"{_extremes(result['groups'], decisions['compared_groups'], 'adapter', 'selection_rate')}; "
         f"base model {decisions['base']['demographic_parity_difference']}"
     )
-    return _judge(name, value, threshold, detail)
+    return at_most(name, value, threshold, detail)
 
 
 def fairness_gates(data_result: dict, model_result: dict | None, *, fairness: Fairness) -> list[dict[str, Any]]:
@@ -140,5 +136,5 @@ def counterfactual_gates(probe: dict | None, *, fairness: Fairness) -> list[dict
             f"mean spread of the answer's log-likelihood across {axis} variants of {result['records']} held-out prompts: "
             f"adapter {adapter['mean_gap']} (worst {adapter['worst_gap']}), base {base['mean_gap']} (worst {base['worst_gap']}); judged: increase {value}{flips}"
         )
-        gates.append(_judge(name, value, threshold, detail))
+        gates.append(at_most(name, value, threshold, detail))
     return gates

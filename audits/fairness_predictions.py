@@ -23,7 +23,7 @@ from fairlearn.metrics import MetricFrame, count, demographic_parity_difference,
 
 from appliance.errors import ApplianceError
 from audits.fairness_data import choose_positive_label, clean_count, clean_number
-from audits.gates import gate
+from audits.gates import at_most, gate
 from policies.schema import Fairness
 
 RATES = ("accuracy", "selection_rate", "false_positive_rate", "false_negative_rate")
@@ -98,7 +98,7 @@ def prediction_fairness(frame: pd.DataFrame, *, label: str, prediction: str, sen
         if value is None:
             gates.append(gate(name, "not_applicable", None, limit, f"fewer than two groups have at least {fairness.min_group_size} rows"))
         else:
-            gates.append(gate(name, "pass" if value <= limit else "fail", value, limit, f"demographic parity difference of '{prediction}' across {len(result['compared_groups'])} groups of '{column}'"))
+            gates.append(at_most(name, value, limit, f"demographic parity difference of '{prediction}' across {len(result['compared_groups'])} groups of '{column}'"))
     return {
         "rows": int(len(frame)),
         "scored_rows": int(len(rows)),
