@@ -201,19 +201,18 @@ def collate(examples: Sequence[Example], pad_id: int, width: int | None = None) 
     input_ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
     attention_mask = torch.zeros((len(examples), width), dtype=torch.long)
     labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
+    batch = {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
     packed = any(e.position_ids is not None for e in examples)
-    position_ids = torch.arange(width, dtype=torch.long).repeat(len(examples), 1)
+    if packed:  # padded batches leave positions to the model
+        batch["position_ids"] = torch.empty((len(examples), width), dtype=torch.long)
     for row, example in enumerate(examples):
         n = len(example.input_ids)
         input_ids[row, :n] = torch.tensor(example.input_ids)
         attention_mask[row, :n] = 1
         labels[row, :n] = torch.tensor(example.labels)
         if packed:
-            position_ids[row, :n] = torch.tensor(example.position_ids if example.position_ids is not None else range(n))
-            position_ids[row, n:] = torch.arange(width - n)
-    batch = {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
-    if packed:
-        batch["position_ids"] = position_ids
+            batch["position_ids"][row, :n] = torch.tensor(example.position_ids if example.position_ids is not None else range(n))
+            batch["position_ids"][row, n:] = torch.arange(width - n)
     return batch
 
 

@@ -126,6 +126,33 @@ def train_step(model, optimizer, batch: dict[str, torch.Tensor], *, clip_norm: f
     return loss.item()
 
 
+def private_step(model, optimizer, micro_batches: Sequence[dict[str, torch.Tensor]]) -> float | None:
+    """One DP-SGD step over a Poisson batch laid out as micro-batches; the mean example loss, or None if it drew nobody.
+
+    Opacus clips each example's gradient when its micro-batch is done and adds the clipped
+    gradients up (signal_skip_step, as its BatchMemoryManager does); noise is added once, after
+    the last micro-batch, and the accountant counts one step at the same sampling rate.
+    """
+    if not micro_batches:
+        return train_step(model, optimizer, {"input_ids": torch.zeros((0, 1), dtype=torch.long)}, clip_norm=None)
+    optimizer.zero_grad(set_to_none=True)
+    loss_total, rows = 0.0, 0
+    for k, batch in enumerate(micro_batches):
+        last = k == len(micro_batches) - 1
+        logits = model(**model_inputs(batch)).logits
+        loss_sums, counts = per_example_loss(logits, batch["labels"])
+        example_losses = loss_sums / counts.clamp(min=1)
+        # The micro-batch mean: Opacus scales each per-sample gradient back by the micro-batch's size.
+        example_losses.mean().backward()
+        loss_total, rows = loss_total + float(example_losses.detach().sum()), rows + len(example_losses)
+        if not last:
+            optimizer.signal_skip_step(do_skip=True)
+        optimizer.step()
+        if not last:
+            optimizer.zero_grad(set_to_none=True)  # drops the per-sample gradients; their clipped sum stays
+    return loss_total / rows
+
+
 def accumulated_step(model, optimizer, batches: Sequence[dict[str, torch.Tensor]], *, clip_norm: float) -> float:
     """One optimizer step over several micro-batches (gradient accumulation, without DP); the mean loss."""
     optimizer.zero_grad(set_to_none=True)
@@ -205,10 +232,6 @@ def train_lora(
     ranks = distributed.init_distributed(dp=config.dp)  # one process unless launched by torchrun
     device = distributed.device_for(ranks) if ranks.enabled else pick_device()
     check_method(config, task=task, cuda=device.type == "cuda")
-    if config.dp and config.gradient_accumulation_steps > 1:
-        raise ApplianceError("gradient accumulation is not supported with DP (Poisson batches are drawn whole); raise batch_size instead")
-    if config.dp and config.use_dora:
-        raise ApplianceError("DoRA cannot train under DP: Opacus has no per-example gradients for its magnitude vector; drop use_dora or dp")
     tokenizer = load_tokenizer(model_dir)
     data = prepare_data(records, tokenizer, config, task)
     if not data.examples:
@@ -235,6 +258,7 @@ def train_lora(
         if max_epsilon is not None and planned > max_epsilon:
             raise ApplianceError(f"{config.max_steps} steps would spend epsilon {planned:.2f}, above the policy maximum {max_epsilon}; lower --max-steps or --epsilon")
         batches = privacy.poisson_batches(loader)
+        split_cost = privacy.SPLIT_COST_TOKENS.get(device.type, privacy.SPLIT_COST_TOKENS["cuda"])
     else:
         own = distributed.shard(data.examples, ranks)
         if not own:
@@ -295,8 +319,10 @@ def train_lora(
         tokens = sum(int(b["attention_mask"].sum()) for b in micro)  # real tokens, not padding
         micro = [{key: value.to(device) for key, value in b.items()} for b in micro]
         lr = optimizer.param_groups[0]["lr"]
-        if len(micro) == 1:
-            loss = train_step(model, optimizer, micro[0], clip_norm=None if config.dp else config.max_grad_norm)
+        if config.dp:
+            loss = private_step(model, optimizer, privacy.physical_batches(micro[0], split_cost_tokens=split_cost))
+        elif len(micro) == 1:
+            loss = train_step(model, optimizer, micro[0], clip_norm=config.max_grad_norm)
         else:
             loss = accumulated_step(model, optimizer, micro, clip_norm=config.max_grad_norm)
         scheduler.step()

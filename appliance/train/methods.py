@@ -50,6 +50,12 @@ def check_method(config: TrainConfig, *, task: str, cuda: bool) -> None:
         # Opacus has per-example gradients for Linear/Embedding layers; peft's IA3 vectors and
         # prefix encoder, and a tied full model, have none that are exact.
         raise ApplianceError(f"DP training supports method lora only (not {method}); drop --dp or use --method lora")
+    if config.dp and config.gradient_accumulation_steps > 1:
+        # The Poisson sampler draws each logical batch whole (the trainer then cuts it into
+        # micro-batches by length); accumulating several would change the sampling rate the accountant assumes.
+        raise ApplianceError("gradient accumulation is not supported with DP (Poisson batches are drawn whole); raise batch_size instead")
+    if config.dp and config.use_dora:
+        raise ApplianceError("DoRA cannot train under DP: Opacus has no per-example gradients for its magnitude vector; drop use_dora or dp")
     if config.dp and config.gradient_checkpointing:
         raise ApplianceError("gradient checkpointing cannot run under DP (Opacus records each activation once); set train.gradient_checkpointing: false")
     if config.merge and method == "prefix":

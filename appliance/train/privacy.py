@@ -99,7 +99,30 @@ def make_private(model, optimizer, examples, *, pad_id: int, config: TrainConfig
         noise_generator=secret_generator(device),  # the noise is drawn where the parameters live
     )
     loader.batch_sampler.generator = secret_generator()  # which records each step draws must be secret too
+    read_accumulated_iterations_once(optimizer)
     return model, optimizer, loader, engine
+
+
+def read_accumulated_iterations_once(optimizer) -> None:
+    """Give this DPOptimizer a scale_grad that counts the accumulated passes once per step.
+
+    Opacus 1.6's DPOptimizer.scale_grad reads the `accumulated_iterations` property, itself a
+    walk over every parameter, once per parameter: 420 x 420 checks a step for a LoRA on every
+    projection of a 30-layer model, about a tenth of a short DP step on CPU (profiled). The
+    arithmetic is unchanged: each gradient is divided by expected_batch_size x passes.
+    """
+    from opacus.optimizers import DPOptimizer
+
+    if type(optimizer).scale_grad is not DPOptimizer.scale_grad:
+        return  # another optimizer class scales its own way; leave it alone
+
+    def scale_grad() -> None:
+        if optimizer.loss_reduction == "mean":
+            divisor = optimizer.expected_batch_size * optimizer.accumulated_iterations
+            for p in optimizer.params:
+                p.grad /= divisor
+
+    optimizer.scale_grad = scale_grad
 
 
 def poisson_batches(loader) -> Iterator[dict[str, torch.Tensor]]:
@@ -113,6 +136,46 @@ def poisson_batches(loader) -> Iterator[dict[str, torch.Tensor]]:
             if not isinstance(batch, dict):
                 batch = dict(zip(BATCH_KEYS, batch, strict=False))
             yield batch
+
+
+# What one more forward/backward pass costs, in padded tokens' worth of compute. A Poisson batch
+# is random, so one padded tensor would carry its longest row's length in every row; it is cut
+# into length-sorted micro-batches wherever the padding saved outweighs the extra pass. Measured
+# on CPU (SmolLM2-135M, 1-2 threads): a pass costs about as much as 32 tokens. On a GPU padding is
+# nearly free until the device is full, so there the batch is split only for large savings.
+SPLIT_COST_TOKENS = {"cpu": 32, "cuda": 8192}
+
+
+def physical_batches(batch: dict[str, torch.Tensor], *, split_cost_tokens: int) -> list[dict[str, torch.Tensor]]:
+    """A logical batch as length-sorted micro-batches, each trimmed to its longest row.
+
+    The cut is the cheapest one by (padded tokens + split_cost_tokens per micro-batch), found
+    exactly over the sorted lengths. Every row stays one privacy unit: rows are regrouped, never
+    merged, and per-example gradients add up across micro-batches (see private_step).
+    """
+    rows = batch["input_ids"].shape[0]
+    if rows == 0:
+        return []
+    lengths = batch["attention_mask"].sum(dim=1)
+    order = torch.argsort(lengths, descending=True, stable=True)
+    longest = [int(length) for length in lengths[order]]
+    # cost[i]: cheapest layout of the i longest rows; a micro-batch of rows j..i-1 costs (i - j) x longest[j].
+    cost = [0.0] + [math.inf] * rows
+    cut = [0] * (rows + 1)
+    for i in range(1, rows + 1):
+        for j in range(i):
+            candidate = cost[j] + (i - j) * longest[j] + split_cost_tokens
+            if candidate < cost[i]:
+                cost[i], cut[i] = candidate, j
+    bounds, i = [], rows
+    while i > 0:
+        bounds.append((cut[i], i))
+        i = cut[i]
+    micro = []
+    for start, end in reversed(bounds):
+        index = order[start:end]
+        micro.append({key: value[index, : longest[start]] for key, value in batch.items()})
+    return micro
 
 
 def report(engine, optimizer, loader, *, config: TrainConfig, delta: float) -> dict[str, Any]:
