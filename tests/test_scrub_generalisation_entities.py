@@ -1,7 +1,7 @@
 """Generalisation check for every non-PERSON type the `default` policy redacts, on text nobody tuned to.
 
 The snippets were written before the recall work on addresses, places, dates and numbers
-(issue #4, session 3) and were not studied while tuning: insurance claims, bank letters,
+(issue #4, session 3), not drawn from any development set: insurance claims, bank letters,
 clinical notes, support tickets and call transcripts in US, UK, EU, Indian and East Asian
 formats, some in lower case. Each lists its PII as (label, exact substring); offsets are
 found by search. Names are labelled too but scored out of scope here (PERSON -> None), so
@@ -12,7 +12,12 @@ Only what `default` redacts is labelled: dates other than birth dates, ages, org
 claim/ticket/employee numbers, routing numbers and NHS numbers are not (the last two name
 no entity the default policy lists). The bar asserted is the honest one measured.
 
-Measured token recall / precision (non-PERSON), default policy: 0.799 / 0.945 before the work.
+Measured token recall / precision (non-PERSON), default policy, 343 gold tokens: 0.799 / 0.945
+before the work, 0.927 / 0.961 after it. The first batch's misses were looked at once, while
+choosing which classes to improve (dashed licence numbers, a floor or unit before its street,
+Japanese block numbers came partly from it), so a second batch (LATER_SNIPPETS, 100 gold
+tokens) was written after the tuning and scored once, untouched: 0.890 / 0.989 on the code
+before the work, 0.950 / 0.969 after it.
 """
 
 from __future__ import annotations
@@ -140,13 +145,49 @@ SNIPPETS: list[tuple[str, list[tuple[str, str]]]] = [
 ]
 # fmt: on
 
+# A second batch, written after the tuning was done and measured once, never used to tune: the
+# first batch's misses were looked at while choosing classes, so this batch is the untouched check.
+# fmt: off
+LATER_SNIPPETS: list[tuple[str, list[tuple[str, str]]]] = [
+    ("Home insurance renewal for the property at 71 Larkspur Close, Basingstoke RG22 4PL. Direct debit from "
+     "account 61209944, sort code withheld.",
+     [("STREET_ADDRESS", "71 Larkspur Close, Basingstoke RG22 4PL"), ("ACCOUNT_NUMBER", "61209944")]),
+    ("Beneficiary bank details: IBAN NL91 ABNA 0417 1643 00, beneficiary address Prinsengracht 263, 1016 GV Amsterdam.",
+     [("IBAN_CODE", "NL91 ABNA 0417 1643 00"), ("STREET_ADDRESS", "Prinsengracht 263, 1016 GV Amsterdam")]),
+    ("ED triage: 88 yo female brought in from her home on 1920 Brookside Dr, Tulsa, OK 74104, dob 09/17/1936.",
+     [("STREET_ADDRESS", "1920 Brookside Dr, Tulsa, OK 74104"), ("DATE_OF_BIRTH", "09/17/1936")]),
+    ("Caller says she's calling from a hotel in marrakech but lives in rotterdam; callback number 06 4471 2290.",
+     [("LOCATION", "marrakech"), ("LOCATION", "rotterdam"), ("PHONE_NUMBER", "06 4471 2290")]),
+    ("Shipment held at customs: consignee at Lindenstraße 42, 50674 Köln; contact +49 221 9876 5432 or "
+     "logistik@spedition-example.de.",
+     [("STREET_ADDRESS", "Lindenstraße 42, 50674 Köln"), ("PHONE_NUMBER", "+49 221 9876 5432"),
+      ("EMAIL_ADDRESS", "logistik@spedition-example.de")]),
+    ("Applicant born 1985-11-02 in Pune, Maharashtra; current address 12/4 MG Road, Pune 411001.",
+     [("DATE_OF_BIRTH", "1985-11-02"), ("LOCATION", "Pune"), ("LOCATION", "Maharashtra"),
+      ("STREET_ADDRESS", "12/4 MG Road, Pune 411001")]),
+    ("Suspicious sign-in from 172.16.254.3 (Warsaw, Poland) to the profile at https://bank.example.com/profile/88213.",
+     [("IP_ADDRESS", "172.16.254.3"), ("LOCATION", "Warsaw"), ("LOCATION", "Poland"),
+      ("URL", "https://bank.example.com/profile/88213")]),
+    ("customer: my address is 9 rue des martyrs, 75009 paris and my card is 4556 7375 8689 9855",
+     [("STREET_ADDRESS", "9 rue des martyrs, 75009 paris"), ("CREDIT_CARD", "4556 7375 8689 9855")]),
+    ("Tenancy reference: previous landlord at Apartment 5C, 310 West 86th Street, New York, NY 10024; SSN 412-33-7810.",
+     [("STREET_ADDRESS", "Apartment 5C, 310 West 86th Street, New York, NY 10024"), ("US_SSN", "412-33-7810")]),
+    ("Seoul branch note: client resides at 15 Teheran-ro 4-gil, Gangnam-gu, Seoul 06232, South Korea.",
+     [("STREET_ADDRESS", "15 Teheran-ro 4-gil, Gangnam-gu, Seoul 06232"), ("LOCATION", "South Korea")]),
+]
+# fmt: on
+
+# The honest floors measured (see the module docstring), a little under the measured values.
+RECALL_FLOOR = 0.92
+LATER_RECALL_FLOOR = 0.94
+
 # Names are scored by `test_scrub_generalisation.py`; here they are out of scope.
 LABEL_MAP = {**DEFAULT_LABEL_MAP, "PERSON": None}
 
 
-def gold_records() -> list[dict[str, object]]:
+def gold_records(snippets: list[tuple[str, list[tuple[str, str]]]] = SNIPPETS) -> list[dict[str, object]]:
     records = []
-    for index, (text, labelled) in enumerate(SNIPPETS):
+    for index, (text, labelled) in enumerate(snippets):
         spans, searched_from = [], {}
         for label, value in labelled:
             start = text.index(value, searched_from.get(value, 0))
@@ -156,14 +197,23 @@ def gold_records() -> list[dict[str, object]]:
     return records
 
 
-@pytest.fixture(scope="module")
-def report() -> EvaluationReport:
-    gold = gold_records()
+def score(snippets: list[tuple[str, list[tuple[str, str]]]]) -> EvaluationReport:
+    gold = gold_records(snippets)
     predicted = [
         [Span(s["start"], s["end"], s["entity_type"]) for s in spans]
         for spans in detect_spans(load_policy("default"), [str(record["text"]) for record in gold])
     ]
     return evaluate(gold, predicted, label_map=LABEL_MAP)
+
+
+@pytest.fixture(scope="module")
+def report() -> EvaluationReport:
+    return score(SNIPPETS)
+
+
+@pytest.fixture(scope="module")
+def later_report() -> EvaluationReport:
+    return score(LATER_SNIPPETS)
 
 
 def test_the_snippets_cover_every_non_person_type_the_default_policy_redacts() -> None:
@@ -175,8 +225,13 @@ def test_the_snippets_cover_every_non_person_type_the_default_policy_redacts() -
 
 
 def test_non_person_token_recall_on_unseen_text(report: EvaluationReport) -> None:
-    assert report.token.recall >= 0.79, report.as_dict()["token_by_type"]
+    assert report.token.recall >= RECALL_FLOOR, report.as_dict()["token_by_type"]
 
 
 def test_non_person_token_precision_on_unseen_text(report: EvaluationReport) -> None:
     assert report.token.precision >= 0.85, report.as_dict()["token_by_type"]
+
+
+def test_later_batch_never_tuned_to(later_report: EvaluationReport) -> None:
+    assert later_report.token.recall >= LATER_RECALL_FLOOR, later_report.as_dict()["token_by_type"]
+    assert later_report.token.precision >= 0.85, later_report.as_dict()["token_by_type"]
