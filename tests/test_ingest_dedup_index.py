@@ -88,11 +88,16 @@ def _indexed(files: list[tuple[list[Row], bool]], folder: Path) -> list[str]:
     return decisions
 
 
-@pytest.mark.parametrize(("pending_rows", "bitmap_bits"), [(neardup.PENDING_ROWS, neardup.BITMAP_BITS), (64, 64), (256, 1 << 12)])
-def test_decisions_match_the_plain_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pending_rows: int, bitmap_bits: int) -> None:
-    # Tiny sizes: the buffer flushes inside files that then fail, and nearly every bitmap bit is a false alarm.
+@pytest.mark.parametrize(
+    ("pending_rows", "first_bits", "max_bits"),
+    [(neardup.PENDING_ROWS, neardup.FIRST_BITMAP_BITS, neardup.BITMAP_BITS), (64, 64, 64), (256, 64, 1 << 20)],
+)
+def test_decisions_match_the_plain_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pending_rows: int, first_bits: int, max_bits: int) -> None:
+    # Tiny sizes: the buffer flushes inside files that then fail, nearly every bitmap bit is a false alarm,
+    # and the bitmap is rebuilt larger several times.
     monkeypatch.setattr(neardup, "PENDING_ROWS", pending_rows)
-    monkeypatch.setattr(neardup, "BITMAP_BITS", bitmap_bits)
+    monkeypatch.setattr(neardup, "FIRST_BITMAP_BITS", first_bits)
+    monkeypatch.setattr(neardup, "BITMAP_BITS", max_bits)
     files = _files()
     expected = _reference(files)
     assert {"duplicate", "near", "kept", "dropped"} <= set(expected) and expected.count("near") > 20

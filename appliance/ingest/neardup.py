@@ -5,7 +5,7 @@ the number of workers. Signatures and band keys sit in SQLite tables (appliance.
 the connection and its fixed page cache), so memory does not grow with the records kept.
 
 Two fixed-size helpers keep the disk off the common path:
-- a presence bitmap (BITMAP_BITS, one bit per band key's top bits): a unique record's 16 keys are
+- a presence bitmap (up to BITMAP_BITS, one bit per band key's top bits): a unique record's 16 keys are
   almost all absent, and an absent key needs no lookup. A set bit may be a false alarm (another key,
   or a rolled-back file), which only costs a lookup: decisions never depend on the bitmap;
 - a pending buffer of band entries (PENDING_ROWS), inserted sorted by key when full: random
@@ -22,7 +22,8 @@ import numpy as np
 
 from appliance.ingest.quality import BANDS, PERMUTATIONS, ROWS
 
-BITMAP_BITS = 1 << 27  # 16 MiB: a false alarm for ~3.5% of keys at 300k kept records (4.8M keys), ~11% at 1M
+BITMAP_BITS = 1 << 27  # at most 16 MiB: a false alarm for ~3.5% of keys at 300k kept records (4.8M keys), ~11% at 1M
+FIRST_BITMAP_BITS = 1 << 20  # 128 KiB, doubled (up to BITMAP_BITS) whenever the keys pass a sixteenth of the bits
 PENDING_ROWS = 1 << 16  # 1 MiB of (key, id) pairs, ~4,000 records
 CANDIDATE_BLOCK = 1024  # signatures compared at a time: memory stays bounded however many share a band
 
@@ -61,9 +62,11 @@ class NearDuplicateIndex:
     def __init__(self, db: sqlite3.Connection, threshold: float) -> None:
         self.db = db
         self.threshold = threshold
-        # Made on the first signature, so an ingest that keeps nothing (or only reads archives) pays nothing.
-        self._bits = np.zeros(0, dtype=np.uint8)  # pages become resident as bits are set
-        self._bit_shift = np.uint64(64 - (BITMAP_BITS.bit_length() - 1))  # a key's top bits pick its bit
+        # Made on the first signature, so an ingest that keeps nothing (or only reads archives) pays nothing;
+        # the bitmap then grows with the records up to its cap, so a small corpus pays little.
+        self._bits = np.zeros(0, dtype=np.uint8)
+        self._bit_shift = np.uint64(64)  # a key's top bits pick its bit
+        self._keys_added = 0
         self._pending = np.empty((0, 2), dtype=np.int64)  # (key, id), in insertion order
         self._pending_count = 0
         self._pending_mark = 0  # pending entries of earlier files, never flushed inside a later file's savepoint
@@ -75,8 +78,9 @@ class NearDuplicateIndex:
 
     def admit(self, signature: bytes, label: str) -> bool:
         """Keep `signature` unless a kept one with the same label is at least `threshold` similar; True when kept."""
-        if not len(self._bits):
-            self._bits, self._pending = np.zeros(BITMAP_BITS // 8, dtype=np.uint8), np.empty((PENDING_ROWS, 2), dtype=np.int64)
+        if not len(self._pending):
+            self._pending = np.empty((PENDING_ROWS, 2), dtype=np.int64)
+            self._resize_bitmap(min(FIRST_BITMAP_BITS, BITMAP_BITS))
         vector = np.frombuffer(signature, dtype=np.uint32)
         salt = label_key(label)
         keys = bucket_keys(vector, salt)
@@ -85,13 +89,29 @@ class NearDuplicateIndex:
         if present.any() and self._has_near_duplicate(vector, _signed(salt), keys[present.astype(bool)].view(np.int64)):
             return False
         index = self.db.execute("INSERT INTO signatures (label, signature) VALUES (?, ?)", (_signed(salt), signature)).lastrowid
-        np.bitwise_or.at(self._bits, slots >> np.uint64(3), np.left_shift(1, (slots & np.uint64(7)).astype(np.uint8)).astype(np.uint8))
+        self._set_bits(keys)
+        self._keys_added += BANDS
+        if self._keys_added * 16 > len(self._bits) * 8 < BITMAP_BITS:
+            self._resize_bitmap(len(self._bits) * 16)
         if self._pending_count + BANDS > PENDING_ROWS:
             self._flush(self._pending_mark)  # this file's entries only: they belong in its savepoint
         rows = self._pending[self._pending_count : self._pending_count + BANDS]
         rows[:, 0], rows[:, 1] = keys.view(np.int64), index
         self._pending_count += BANDS
         return True
+
+    def _set_bits(self, keys: np.ndarray) -> None:
+        slots = keys >> self._bit_shift
+        np.bitwise_or.at(self._bits, slots >> np.uint64(3), np.left_shift(1, (slots & np.uint64(7)).astype(np.uint8)).astype(np.uint8))
+
+    def _resize_bitmap(self, bits: int) -> None:
+        """A bitmap of `bits` bits, set again from every band key in the table and the buffer (amortised: sizes double)."""
+        self._bits = np.zeros(bits // 8, dtype=np.uint8)
+        self._bit_shift = np.uint64(64 - (bits.bit_length() - 1))
+        self._set_bits(self._pending[: self._pending_count, 0].view(np.uint64))
+        cursor = self.db.execute("SELECT key FROM bands")
+        while block := cursor.fetchmany(1 << 16):
+            self._set_bits(np.array(block, dtype=np.int64).reshape(-1).view(np.uint64))
 
     def _has_near_duplicate(self, vector: np.ndarray, label: int, keys: np.ndarray) -> bool:
         pending = self._pending[: self._pending_count]
