@@ -8,7 +8,8 @@ dates other than birth dates, organisations and job titles are not personal data
 it. The bar asserted is the honest one measured, not the one hoped for.
 
 Measured token recall / precision: 0.942 / 0.966 before the recall work of issue #4,
-0.960 / 0.963 after it (the snippets were not changed in between).
+0.960 / 0.963 after it (the snippets were not changed in between), 0.988 / 0.967 after the
+session-3 work on names, addresses, places and numbers.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ def test_the_snippets_are_enterprise_sized() -> None:
 
 
 def test_token_recall_on_unseen_text(report: EvaluationReport) -> None:
-    assert report.token.recall >= 0.90, report.as_dict()["token_by_type"]
+    assert report.token.recall >= 0.96, report.as_dict()["token_by_type"]
 
 
 def test_token_precision_on_unseen_text(report: EvaluationReport) -> None:
