@@ -9,8 +9,10 @@ lists the trained adapters that saw the subject. Their stages keep their old fin
 next `appliance run` retrains them from the purged corpus.
 
 Tampering: before anything changes, every file the purge will rewrite must still hash to what
-its stage recorded; a changed file is refused (run `appliance verify`), and only the files the
-purge rewrote get new hashes, so a file altered before the purge is never re-approved.
+its stage recorded, and manifest.json must carry this installation's valid signature (so a file
+changed together with its recorded hash is refused too); a changed run is refused (run `appliance
+verify`), and only the files the purge rewrote get new hashes, so a file altered before the purge
+is never re-approved.
 
 Crash safety, in two phases. (1) Every file is rewritten, streamed one record at a time, into a
 staging folder beside it (`.purge-staged/`), and the staged files' hashes are written to the
@@ -125,6 +127,7 @@ def purge_subject(run_root: Path, subject_id: str, *, dry_run: bool = False) -> 
             if erasure is None and not ids and (finished := _sign_finished_erasure(run, hashed)):
                 return finished
             if erasure is None:
+                _refuse_unsigned(run)
                 erasure = _plan(run, ids, hashed, dry_run=False)
                 _record_erasure(run, erasure, "in progress")
             erasure.rewritten = _stage(run, ids, erasure)
@@ -140,6 +143,24 @@ def purge_subject(run_root: Path, subject_id: str, *, dry_run: bool = False) -> 
 
         sign_run(run)
     return erasure
+
+
+def _refuse_unsigned(run: RunDir) -> None:
+    """A fresh purge starts only from a manifest this installation signed.
+
+    The files are checked against manifest.json, and the purge signs it again when done: an
+    edited manifest (a changed file with its new hash written in) would otherwise come out
+    signed, as if the appliance had recorded it.
+    """
+    from appliance.evidence.signing import check_signature, installation_fingerprint
+
+    check = check_signature(run.root)
+    if not check.valid or check.fingerprint != installation_fingerprint():
+        problem = check.problem or "signed by another installation's key"
+        raise ApplianceError(
+            f"manifest.json in {run.root} is not as this installation signed it ({problem}), so the purge changed nothing; "
+            f"run `appliance verify {run.root}` to see what changed, and purge a run that verifies"
+        )
 
 
 def _sign_finished_erasure(run: RunDir, hashed: str) -> Erasure | None:

@@ -337,3 +337,39 @@ def test_the_reidentification_vault_is_sealed_again_without_the_subject(run_dir:
     revealed = json.dumps(list(reveal(vault, officer.read_bytes())))
     assert not [value for value in SUBJECT_VALUES if value in revealed]
     assert not (vault.parent / ".purge-staged").exists()
+
+
+def foreign_signature(run_dir: Path) -> None:
+    """manifest.json signed again, by a key that is not this installation's."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from appliance.evidence.signing import PUBLIC_KEY_FILE, SIGNATURE_FILE, public_key_pem
+
+    key = Ed25519PrivateKey.generate()
+    (run_dir / SIGNATURE_FILE).write_bytes(key.sign((run_dir / "manifest.json").read_bytes()))
+    (run_dir / PUBLIC_KEY_FILE).write_text(public_key_pem(key.public_key()))
+
+
+@pytest.mark.parametrize("signature", ["left as it was", "forged with another key"])
+def test_a_file_changed_together_with_its_recorded_hash_is_refused(run_dir: Path, signature: str) -> None:
+    """Editing the manifest to match a changed file must not get the change signed by the purge."""
+    findings = run_dir / "scrub" / "findings.jsonl"
+    findings.write_text(findings.read_text() + findings.read_text().splitlines()[0] + "\n")
+    run = RunDir(run_dir)
+    manifest = run.manifest
+    [entry] = [e for e in manifest["stages"]["scrub"]["outputs"] if e["path"] == "scrub/findings.jsonl"]
+    fresh = run.entry(findings)
+    entry["sha256"], entry["bytes"] = fresh.sha256, fresh.bytes
+    run.save_manifest(manifest)
+    if signature == "forged with another key":
+        foreign_signature(run_dir)
+    files = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 1
+    root = run_dir.resolve()
+    problem = "signed by another installation's key" if signature == "forged with another key" else "signature does not match manifest.json (the manifest changed after signing)"
+    assert output == (
+        f"Error: manifest.json in {root} is not as this installation signed it ({problem}), so the purge changed nothing; "
+        f"run `appliance verify {root}` to see what changed, and purge a run that verifies\n"
+    )
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == files
