@@ -120,6 +120,7 @@ def purge_subject(run_root: Path, subject_id: str, *, dry_run: bool = False) -> 
         if erasure is not None and erasure.rewritten:
             # Killed while renaming: each file is either still the original or already its staged rewrite.
             _refuse_tampered(run, [run.resolve_entry(name) for name in erasure.rewritten], erasure.rewritten)
+            _refuse_changed_staging(run, erasure.rewritten)
         else:
             # Nothing replaced yet (a fresh purge, or one killed while staging): every original must be as recorded.
             _refuse_tampered(run, _targets(run), {})
@@ -241,6 +242,17 @@ def _refuse_tampered(run: RunDir, paths: list[Path], staged: dict[str, dict[str,
             raise ApplianceError(
                 f"{name} in {run.root} no longer matches the sha256 its stage recorded, so the purge changed nothing; "
                 f"run `appliance verify {run.root}` to see what changed, and purge a run that verifies"
+            )
+
+
+def _refuse_changed_staging(run: RunDir, rewritten: dict[str, dict[str, Any]]) -> None:
+    """Each staged rewrite not yet renamed must still be what the purge wrote, or it would replace an original unseen."""
+    for name, entry in rewritten.items():
+        copy = _staged(run.resolve_entry(name))
+        if copy.is_file() and sha256_file(copy) != entry["sha256"]:
+            raise ApplianceError(
+                f"{_entry_name(run, copy)} in {run.root} changed after an interrupted purge wrote it, so the purge changed nothing more; "
+                f"run `appliance verify {run.root}`, and restore the run from a backup that verifies"
             )
 
 

@@ -373,3 +373,27 @@ def test_a_file_changed_together_with_its_recorded_hash_is_refused(run_dir: Path
         f"run `appliance verify {root}` to see what changed, and purge a run that verifies\n"
     )
     assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == files
+
+
+def test_a_staged_rewrite_changed_after_a_crash_is_refused(run_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed after staging, before renaming: a staged file changed meanwhile never replaces its original."""
+    import appliance.purge
+
+    def crash(*_: object) -> None:
+        raise Crash
+
+    with monkeypatch.context() as mp:
+        mp.setattr(appliance.purge, "_replace_originals", crash)
+        with pytest.raises(Crash):
+            purge_subject(run_dir, SUBJECT)
+    staged = run_dir / "scrub" / ".purge-staged" / "records.jsonl"
+    staged.write_text(staged.read_text() + json.dumps({"id": "planted", "text": "Zebediah Quartermaine"}) + "\n")
+    original = (run_dir / "scrub" / "records.jsonl").read_bytes()
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 1
+    root = run_dir.resolve()
+    assert output == (
+        f"Error: scrub/.purge-staged/records.jsonl in {root} changed after an interrupted purge wrote it, so the purge changed nothing more; "
+        f"run `appliance verify {root}`, and restore the run from a backup that verifies\n"
+    )
+    assert (run_dir / "scrub" / "records.jsonl").read_bytes() == original
