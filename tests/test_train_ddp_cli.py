@@ -75,3 +75,20 @@ def test_train_command_under_torchrun(tiny_model_dir: Path, tmp_path: Path) -> N
     assert "train: inputs, parameters and policy unchanged; skipped (use --force to re-run)" in again.stdout.splitlines()
     assert "  step " not in again.stdout
     assert json.loads((run / "manifest.json").read_text())["stages"]["train"] == manifest["stages"]["train"]
+
+
+def test_a_follower_rank_sees_the_run_read_only(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """The context a non-zero rank trains from is rank 0's snapshots, and it cannot write the manifest."""
+    from appliance.errors import ApplianceError
+    from appliance.stages.train import plan_training, read_only_context
+
+    run = tmp_path / "run"
+    scrubbed_run(run, tiny_model_dir)
+    manifest = (run / "manifest.json").read_bytes()
+    ctx = read_only_context(run)
+    assert ctx.config.train.privacy_unit == "subject" and ctx.config.train.max_steps == 3  # from config.yaml
+    plan = plan_training(ctx)
+    assert len(plan.train_records) + len(plan.held_out) == len(RECORDS)
+    with pytest.raises(ApplianceError, match="open read-only here"):
+        ctx.run.update_manifest(note="a follower's write")
+    assert (run / "manifest.json").read_bytes() == manifest

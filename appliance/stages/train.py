@@ -210,7 +210,7 @@ def read_only_context(run_root: Path) -> StageContext:
     from policies import policy_sha256
     from policies.loader import parse_policy
 
-    run = RunDir(run_root)
+    run = RunDir.open(run_root, create=False, read_only=True)  # refuses the manifest, takes no lock, sweeps nothing
     policy = parse_policy((run.root / "policy.yaml").read_text(encoding="utf-8"), origin=str(run.root / "policy.yaml"))
     config = parse_config(yaml.safe_load((run.root / "config.yaml").read_text(encoding="utf-8")) or {}, str(run.root / "config.yaml"))
     return StageContext(run=run, policy=policy, policy_sha256=policy_sha256(policy), config=config, echo=lambda line: None)
