@@ -57,6 +57,9 @@ SCRIPT = textwrap.dedent(
         for i in range(16)
     ]
     built = []  # the trainable model each train_lora builds on this rank, to compare weights across ranks
+    drawn_by = []  # the batch sampler of each loader train_lora draws its DP batches from
+    poisson_batches = privacy.poisson_batches
+    privacy.poisson_batches = lambda loader: drawn_by.append(type(loader.batch_sampler).__name__) or poisson_batches(loader)
     build = loop.build_trainable_model
     loop.build_trainable_model = lambda *args, **kwargs: built.append(build(*args, **kwargs)) or built[-1]
 
@@ -76,6 +79,8 @@ SCRIPT = textwrap.dedent(
                 "processes": result.details["processes"], "weights": weights_sha(built[-1])}
 
     summary = {"fresh": train(), "resumed": train(resume=True)}
+    summary["drawn_by"] = drawn_by
+    privacy.poisson_batches = poisson_batches
     ranks = distributed.init_distributed(dp=True)
 
     # One Poisson sample of all examples: the ranks' slices are disjoint and cover every example.
@@ -110,7 +115,7 @@ SCRIPT = textwrap.dedent(
     summary["noise_std"] = float(torch.cat([p.grad.flatten() for p in optimizer.params]).std())
     summary["noise_multiplier"] = float(optimizer.noise_multiplier)
     summary["expected_batch_size"] = float(optimizer.expected_batch_size)
-    # The loader the loop draws from under torchrun: same rate and collate, empty draws kept (seeded here to be exact).
+    # The loader train_lora must draw from under torchrun (see test_train_lora_draws_every_step): same rate and collate, empty draws kept (seeded here to be exact).
     every = distributed.every_step_poisson(loader, ranks)
     every.batch_sampler.generator = torch.Generator().manual_seed(ranks.rank)
     batches = privacy.poisson_batches(every)
@@ -203,3 +208,17 @@ def test_the_training_loader_keeps_empty_draws(two_ranks) -> None:
 def test_one_call_reduces_loss_and_tokens(two_ranks) -> None:
     for rank in two_ranks:
         assert rank["reduced"] == [[2.0, 15], [None, 0]]
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="appliance/train/loop.py still draws from Opacus' DistributedUniformWithReplacementSampler; "
+                   "it must wrap its loader in distributed.every_step_poisson and reduce loss and tokens with distributed.reduce_step")
+def test_train_lora_draws_every_step(two_ranks) -> None:
+    """train_lora itself, not only the pieces above, draws from EveryStepPoisson under DP-DDP.
+
+    Opacus' distributed sampler skips a rank's empty draw: that rank's examples are then drawn
+    with probability q / (1 - (1 - q)^(N / W)) per step while the accountant charges q (here
+    0.28 instead of 0.25; with 2,000 examples, q = 0.008 and 8 ranks, 15% more, epsilon 8.9
+    reported as 8.0).
+    """
+    for rank in two_ranks:
+        assert rank["drawn_by"] == ["EveryStepPoisson", "EveryStepPoisson"]
