@@ -15,7 +15,8 @@ scored; other personal data is labelled OTHER and left out of scope, so a name-s
 finding on an address does not count against PERSON precision.
 
 Measured PERSON token recall / precision: 0.719 / 0.942 before the session-3 name work
-(97 of 135 name tokens). The bar asserted is the honest one measured.
+(97 of 135 name tokens), 0.881 / 0.952 after it (119 of 135); the snippets were not changed
+in between. The bar asserted is the honest one measured.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from scrubbers.detect_file import detect_spans
 from scrubbers.evaluation import EvaluationReport, Span, evaluate
 
 LABEL_MAP = {"PERSON": "PERSON", "OTHER": None}
-MEASURED_PERSON_RECALL = 0.71
-MEASURED_PERSON_PRECISION = 0.85
+MEASURED_PERSON_RECALL = 0.88
+MEASURED_PERSON_PRECISION = 0.90
 
 # fmt: off
 SNIPPETS: list[tuple[str, list[tuple[str, str]]]] = [
