@@ -1,15 +1,20 @@
 """Training throughput: a hand-written peft LoRA loop vs appliance's trainer, in one process.
 
-Both train the same LoRA (same model, records, batch size and step count) and are timed per
-step after warm-up steps. --task instruction uses chats (the trainer groups by length);
---task completion uses plain documents (the trainer packs them into full rows, see
-appliance/train/packing.py). Per batch the trainer carries more real tokens, so its token
-budget per step is larger: compare tokens per second, not steps. Reported per variant: real
+All variants train the same LoRA (same model, records, batch size and step count) and are timed
+per step after warm-up steps. The trainer packs several examples per row without DP (whole
+conversations for --task instruction, documents cut to full rows for --task completion; see
+appliance/train/packing.py). Per batch it then carries more real tokens, so its token budget
+per step is larger: compare tokens per second, not steps. DP-SGD cannot pack (a row is one
+privacy unit), so DP overhead is measured against the trainer with packing off (one example
+per row, length-grouped): DP on vs off on the same batching. Reported per variant: real
 (non-padding) tokens per second, the padding share, peak memory, and MFU against a matmul peak
 measured here in the model's dtype (float32). FLOPs per real token are taken as 4 x parameters
 (forward + input gradients; LoRA's own weight gradients are negligible), attention ignored.
+--rounds N repeats the variants in turn (A B C D A B C D ...) so that a changing machine load
+falls on all of them alike; tokens and seconds are summed over rounds. On a shared, loaded
+machine --clock cpu --threads 1 times steps by process CPU time instead of wall time.
 
-    python scripts/bench_train.py --steps 12 --batch-size 8 --max-seq-len 256
+    python scripts/bench_train.py --threads 2 --batch-size 4 --max-seq-len 128 --steps 6
     python scripts/bench_train.py --task completion --steps 6 --batch-size 4 --max-seq-len 128
     python scripts/bench_train.py --model /path/to/hf-folder --steps 40 --no-dp
 """
@@ -17,6 +22,7 @@ measured here in the model's dtype (float32). FLOPs per real token are taken as 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import tempfile
@@ -73,16 +79,16 @@ def peak_memory_gib(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # process-wide high-water mark
 
 
-def matmul_peak(device: torch.device, size: int) -> float:
-    """Best of a few float32 matrix products, in FLOP/s."""
+def matmul_peak(device: torch.device, size: int, clock=time.perf_counter) -> float:
+    """Best of a few float32 matrix products, in FLOP/s (timed by `clock`, like the variants)."""
     a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
     best = 0.0
     for _ in range(5):
         sync(device)
-        started = time.perf_counter()
+        started = clock()
         a @ b
         sync(device)
-        best = max(best, 2 * size**3 / (time.perf_counter() - started))
+        best = max(best, 2 * size**3 / max(clock() - started, 1e-9))
     return best
 
 
@@ -96,12 +102,13 @@ def plain_peft_loop(model_dir: Path, records, args, device) -> dict:
     model = build_lora_model(load_causal_lm(model_dir, device), r=8, alpha=16, dropout=0.0, target_modules=lora_targets("llama", None))
     optimizer = build_optimizer(model, learning_rate=3e-4, weight_decay=0.0)
     model.train()
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     rng = random.Random(0)
     tokens = padded = 0
     seconds = 0.0
     for step in range(args.steps):
         sync(device)
-        started = time.perf_counter()  # batch preparation counts, as it does in the appliance trainer's steps
+        started = clock()  # batch preparation counts, as it does in the appliance trainer's steps
         batch = tokenizer(rng.sample(texts, args.batch_size), padding="max_length", truncation=True, max_length=args.max_seq_len, return_tensors="pt").to(device)
         labels = batch.input_ids.masked_fill(batch.attention_mask == 0, -100)
         loss = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=labels).loss
@@ -111,21 +118,74 @@ def plain_peft_loop(model_dir: Path, records, args, device) -> dict:
         loss.item()
         sync(device)
         if step >= args.warmup:
-            seconds += time.perf_counter() - started
+            seconds += clock() - started
             tokens += int(batch.attention_mask.sum())
             padded += batch.input_ids.numel()
-    return {"tokens_per_s": tokens / seconds, "padding": 1 - tokens / padded, "steps": args.steps}
+    return {"tokens": tokens, "seconds": seconds, "padding": 1 - tokens / padded, "steps": args.steps}
 
 
-def appliance_trainer(model_dir: Path, records, args, device, *, dp: bool) -> dict:
-    config = TrainConfig(max_steps=args.steps, batch_size=args.batch_size, max_seq_len=args.max_seq_len, checkpoint_every=0, dp=dp, accountant="rdp")
+def appliance_trainer(model_dir: Path, records, args, device, *, dp: bool, packing: bool = True) -> dict:
+    config = TrainConfig(
+        max_steps=args.steps, batch_size=args.batch_size, max_seq_len=args.max_seq_len, checkpoint_every=0, dp=dp, accountant="rdp", packing=packing,
+    )
     events: list[dict] = []
+    cpu_marks: list[float] = []  # process CPU time at the end of each step
+
+    def on_step(event: dict) -> None:
+        cpu_marks.append(time.process_time())
+        events.append(event)
+
     with tempfile.TemporaryDirectory() as out:
-        train_lora(model_dir, records, config, Path(out) / "adapter", task=args.task, delta=1e-5 if dp else None, on_step=events.append)
+        train_lora(model_dir, records, config, Path(out) / "adapter", task=args.task, delta=1e-5 if dp else None, on_step=on_step)
     timed = events[args.warmup :]
     tokens = sum(e["tokens"] for e in timed)
-    seconds = sum(e["tokens"] / e["tokens_per_s"] for e in timed if e["tokens"])
-    return {"tokens_per_s": tokens / seconds, "padding": None, "steps": len(events)}
+    if args.clock == "cpu":
+        # From one step's end to the next: under DP this includes the accountant's per-step epsilon.
+        seconds = cpu_marks[-1] - cpu_marks[args.warmup - 1]
+    else:
+        seconds = sum(e["tokens"] / e["tokens_per_s"] for e in timed if e["tokens"])
+    return {"tokens": tokens, "seconds": seconds, "padding": None, "steps": len(events)}
+
+
+def layout_padding(examples, args) -> dict[str, float]:
+    """The padding share of each batch layout on these examples, from lengths alone (no model).
+
+    It bounds what layout can buy: a trainer with padding p against a loop with padding P can be
+    at most (1 - p) / (1 - P) times faster per real token at equal cost per padded token.
+    """
+    from appliance.train import privacy
+    from appliance.train.data import length_grouped_batches
+    from appliance.train.packing import pack_examples, pack_whole_examples
+
+    def padded_share(batches: list[list[int]]) -> float:
+        real = sum(n for batch in batches for n in batch)
+        return 1 - real / sum(len(batch) * max(batch) for batch in batches)
+
+    lengths = [len(e.input_ids) for e in examples]
+    rng = random.Random(0)
+    rows = (pack_examples if args.task == "completion" else pack_whole_examples)(examples, args.max_seq_len)
+    row_lengths = [len(row.input_ids) for row in rows]
+    shares = {
+        "plain loop (max_length)": 1 - sum(lengths) / (len(lengths) * args.max_seq_len),
+        "packed rows": padded_share([[row_lengths[i] for i in b] for b in length_grouped_batches(row_lengths, args.batch_size, rng)]),
+        "one example per row": padded_share([[lengths[i] for i in b] for b in length_grouped_batches(lengths, args.batch_size, rng)]),
+    }
+    generator = torch.Generator().manual_seed(0)
+    whole, micro, passes, steps = [], [], 0, 500
+    for _ in range(steps):
+        drawn = (torch.rand(len(lengths), generator=generator) < args.batch_size / len(lengths)).nonzero().flatten().tolist()
+        if not drawn:
+            continue
+        whole.append([lengths[i] for i in drawn])
+        mask = torch.zeros((len(drawn), max(whole[-1])), dtype=torch.long)
+        for row, i in enumerate(drawn):
+            mask[row, : lengths[i]] = 1
+        for part in privacy.physical_batches({"input_ids": mask, "attention_mask": mask}, split_cost_tokens=privacy.SPLIT_COST_TOKENS["cpu"]):
+            micro.append(part["attention_mask"].sum(dim=1).tolist())
+            passes += 1
+    shares["DP Poisson, one tensor"] = padded_share(whole)
+    shares[f"DP Poisson, micro-batched ({passes / steps:.1f} passes a step)"] = padded_share(micro)
+    return shares
 
 
 def main() -> None:
@@ -139,7 +199,14 @@ def main() -> None:
     parser.add_argument("--task", choices=["instruction", "completion"], default="instruction")
     parser.add_argument("--no-dp", action="store_true", help="skip the DP-SGD variant")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat the variants in turn, summing tokens and seconds")
+    parser.add_argument(
+        "--clock", choices=["wall", "cpu"], default="wall",
+        help="cpu: time steps by process CPU time, which a loaded machine disturbs far less (use with --threads 1)",
+    )
     args = parser.parse_args()
+    if args.clock == "cpu" and args.warmup < 1:
+        parser.error("--clock cpu times each step from the previous step's end: use --warmup 1 or more")
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.model is None:
@@ -154,32 +221,49 @@ def main() -> None:
     examples = encode_for_task(records, tokenizer, args.max_seq_len, task=args.task)
     mean_len = sum(len(e.input_ids) for e in examples) / len(examples)
     parameters = sum(p.numel() for p in load_causal_lm(model_dir, torch.device("cpu")).parameters())
-    peak = matmul_peak(device, 8192 if device.type == "cuda" else 1024)
-    print(f"device {device.type}  threads {torch.get_num_threads()}  model {model_dir.name} ({parameters / 1e6:.0f}M params, float32)")
+    peak = matmul_peak(device, 8192 if device.type == "cuda" else 1024, time.process_time if args.clock == "cpu" else time.perf_counter)
+    print(f"device {device.type}  threads {torch.get_num_threads()}  clock {args.clock}  load average {os.getloadavg()[0]:.1f}  model {model_dir.name} ({parameters / 1e6:.0f}M params, float32)")
     print(f"task {args.task}  records {len(records)}  mean length {mean_len:.0f} tokens  max_seq_len {args.max_seq_len}  batch {args.batch_size}  steps {args.steps} (first {args.warmup} untimed)")
     print(f"measured float32 matmul peak {peak / 1e12:.2f} TFLOP/s")
+    print("padding share by batch layout on this data: " + ", ".join(f"{name} {share:.0%}" for name, share in layout_padding(examples, args).items()))
 
-    variants = [("plain peft loop, padded to max_length", lambda: plain_peft_loop(model_dir, records, args, device))]
-    trainer = "packed" if args.task == "completion" else "length-grouped"
-    variants.append((f"appliance trainer ({trainer})", lambda: appliance_trainer(model_dir, records, args, device, dp=False)))
+    plain, packed, unpacked, private = (
+        "plain peft loop, padded to max_length",
+        "appliance trainer, packed",
+        "appliance trainer, one example per row",
+        "appliance trainer, DP-SGD (Poisson)",
+    )
+    variants = {
+        plain: lambda: plain_peft_loop(model_dir, records, args, device),
+        packed: lambda: appliance_trainer(model_dir, records, args, device, dp=False),
+    }
     if not args.no_dp:
-        variants.append(("appliance trainer, DP-SGD (Poisson)", lambda: appliance_trainer(model_dir, records, args, device, dp=True)))
-    results = {}
-    for name, run in variants:
-        reset_memory(device)
-        result = run()
-        result["memory"] = peak_memory_gib(device)
-        result["mfu"] = result["tokens_per_s"] * 4 * parameters / peak
-        results[name] = result
-        padding = "" if result["padding"] is None else f"  padding {result['padding']:.0%}"
-        print(f"{name:<40} {result['tokens_per_s']:>9.0f} real tok/s  MFU {result['mfu']:.1%}  peak mem {result['memory']:.2f} GiB{padding}")
-    names = list(results)
-    base = results[names[0]]["tokens_per_s"]
-    for name in names[1:]:
-        print(f"ratio {name} / plain: {results[name]['tokens_per_s'] / base:.2f}x  (target >= 2x for the non-DP trainer)")
-    if len(names) == 3:
-        overhead = results[names[1]]["tokens_per_s"] / results[names[2]]["tokens_per_s"]
-        print(f"DP overhead (non-DP / DP tokens per second): {overhead:.2f}x  (target <= 1.3x)")
+        variants[unpacked] = lambda: appliance_trainer(model_dir, records, args, device, dp=False, packing=False)
+        variants[private] = lambda: appliance_trainer(model_dir, records, args, device, dp=True)
+    totals: dict[str, dict] = {}
+    for round_ in range(args.rounds):
+        for name, run in variants.items():
+            reset_memory(device)
+            result = run()
+            total = totals.setdefault(name, {"tokens": 0, "seconds": 0.0, "padding": []})
+            total["tokens"] += result["tokens"]
+            total["seconds"] += result["seconds"]
+            total["padding"].append(result["padding"])
+            total["memory"] = peak_memory_gib(device)
+            if args.rounds > 1:
+                print(f"  round {round_ + 1}: {name:<40} {result['tokens'] / result['seconds']:>9.0f} real tok/s", flush=True)
+    rates = {}
+    for name, total in totals.items():
+        rates[name] = total["tokens"] / total["seconds"]
+        mfu = rates[name] * 4 * parameters / peak
+        padding = "" if total["padding"][0] is None else f"  padding {sum(total['padding']) / len(total['padding']):.0%}"
+        print(f"{name:<40} {rates[name]:>9.0f} real tok/s  MFU {mfu:.1%}  peak mem {total['memory']:.2f} GiB{padding}")
+    print(f"ratio packed trainer / plain loop: {rates[packed] / rates[plain]:.2f}x  (target >= 2x)")
+    if not args.no_dp:
+        print(f"ratio one-example-per-row trainer / plain loop: {rates[unpacked] / rates[plain]:.2f}x")
+        print(f"DP overhead (one example per row, non-DP / DP tokens per second): {rates[unpacked] / rates[private]:.2f}x  (target <= 1.3x)")
+        print(f"packed non-DP / DP tokens per second: {rates[packed] / rates[private]:.2f}x  (what DP costs a user who would otherwise pack)")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
     if device.type == "cpu":
         print("peak mem on CPU is the process high-water mark (ru_maxrss), so it only grows across variants")
 
