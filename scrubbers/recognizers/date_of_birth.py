@@ -25,11 +25,15 @@ BEFORE = r"(?<=\b(?:born|birth|dob|d\.o\.b)[^\n\d]{0,30})"
 AFTER = r"(?=\s*\(?\s*(?:dob|d\.o\.b|date\s+of\s+birth)\b)"
 
 
+# Checked first: the keyword lookbehind then runs only where a date can start (a digit or a month's letter).
+DATE_START = r"(?<![\w])(?=\d|(?i:[jfmasond]))"
+
+
 class DateOfBirthRecognizer(PatternRecognizer):
     """Dates after "born"/"DOB"/"date of birth"/"birthday" or followed by "(DOB)"."""
 
     PATTERNS = [
-        Pattern("date after birth keyword", BEFORE + DATE, 0.85),
+        Pattern("date after birth keyword", DATE_START + BEFORE + DATE, 0.85),
         Pattern("date before dob label", DATE + AFTER, 0.85),
     ]
     CONTEXT = ["born", "birth", "dob", "birthday", "birthdate"]

@@ -27,7 +27,8 @@ NUMBER = (
 class DriverLicenceRecognizer(PatternRecognizer):
     """Licence numbers, dashed, spaced or mixed, after "driver's license", "licence no", "DL"."""
 
-    PATTERNS = [Pattern("licence number after licence word", KEYWORD + NUMBER, 0.75)]
+    # The first test is one character: the keyword lookbehind runs only where a number can start.
+    PATTERNS = [Pattern("licence number after licence word", r"(?<![\w-])(?=[A-Z0-9])" + KEYWORD + NUMBER, 0.75)]
     CONTEXT = ["license", "licence", "driver", "driving", "dl"]
 
     def __init__(self) -> None:

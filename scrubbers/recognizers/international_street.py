@@ -46,9 +46,15 @@ LOWER_END = r"(?=[ \t]*(?:[,;\n]|$|\.(?!\w)|\d))"
 NUMBER_END = r"(?=[ \t]*(?:[,;\n]|$|\.(?!\w)|(?i:apt|apartment|suite|ste|unit|flat|floor|fl|int)\b))"
 LOWER_STREET_FIRST = rf"(?<![\w-])(?i:{LOWERCASE_STREET_WORDS})(?:[ \t]+{LOWER_NAME}){{1,4}},?[ \t]+{NUMBER}{NUMBER_END}"
 LOWER_NUMBER_FIRST = rf"(?<![\w-])\d{{1,5}}[a-zA-Z]?,?[ \t]+(?i:{LOWERCASE_STREET_WORDS})(?:[ \t]+{LOWER_NAME}){{1,4}}{LOWER_END}"
-LOWER_ENDING_FIRST = rf"(?<![\w-])(?:{LOWER_NAME}[ \t]+){{0,2}}\p{{L}}\p{{Ll}}*(?:{LOWERCASE_ENDINGS})[ \t]+{NUMBER}"
+# One compound word ("hersnapvej"); the lookahead for a number after the word is a cheap first test.
+LOWER_ENDING_FIRST = rf"(?<![\w-])(?=\p{{L}}+[ \t]+\d){NOT_ENGLISH}\p{{L}}\p{{Ll}}*(?:{LOWERCASE_ENDINGS})[ \t]+{NUMBER}"
 # Hungarian puts the street word after the name: "Árpád fejedelem útja 3.", "hegyalja út 98.".
-HUNGARIAN = rf"(?<![\w-])(?:{LOWER_NAME}[ \t]+){{1,3}}(?:út|útja|utca|u\.|tér|körút|köz|fasor)[ \t]+\d{{1,4}}\b\.?"
+HUNGARIAN_WORD = r"(?:út|útja|utca|u\.|tér|körút|köz|fasor)"
+# The lookahead (plain word shapes, no word lists) rejects most word starts before the name is read.
+HUNGARIAN = (
+    rf"(?<![\w-])(?=(?:[\p{{L}}\p{{M}}'’-]+[ \t]+){{1,3}}{HUNGARIAN_WORD}[ \t]+\d)"
+    rf"(?:{LOWER_NAME}[ \t]+){{1,3}}{HUNGARIAN_WORD}[ \t]+\d{{1,4}}\b\.?"
+)
 # Japanese addresses: block numbers (chōme-banchi-gō) and the district, then the ward or city
 # ("2-4-9 Umeda, Kita-ku", "3-14-2 Shibuya, Shibuya-ku"); the ward suffix is what tells the
 # numbers from a score or a range.

@@ -14,7 +14,8 @@ NUMBER = r"[A-Z]{0,3}-?\d{6,10}\b"
 class MedicalRecordNumberRecognizer(PatternRecognizer):
     """Native counterpart of hipaa.yaml's MRN pattern, so any policy can list MEDICAL_RECORD_NUMBER."""
 
-    PATTERNS = [Pattern("record number after keyword", KEYWORD + NUMBER, 0.85)]
+    # The one-character test first keeps the keyword lookbehind off most positions.
+    PATTERNS = [Pattern("record number after keyword", r"(?<![\w-])(?=[A-Z\d])" + KEYWORD + NUMBER, 0.85)]
     CONTEXT = ["mrn", "medical", "record", "chart", "patient"]
 
     def __init__(self) -> None:

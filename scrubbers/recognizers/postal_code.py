@@ -20,6 +20,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from scrubbers.recognizers.place_name import is_listed_place
 
 KEYWORD = r"(?<=\b(?i:zip|zip\s*code|zipcode|postal\s*code|postcode|post\s*code|plz|cep)\b[^\w\n]{0,4}(?:(?i:is|was|of)\s+)?)"
+# Checked first: the variable-width keyword lookbehind then runs only where a code can start.
+CODE_START = r"(?<![\w-])(?=[\dA-Z])"
 CODE = r"(?:\d{5}(?:-\d{4})?|\d{4,6}|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)(?![\w-])"
 
 # Words that follow a number or precede a code without being a town ("5000 Euros", "Call 555-1234").
@@ -34,7 +36,8 @@ TOWN = rf"{TOWN_WORD}(?:[ \t]+(?:{TOWN_WORD}|de|del|la|le|am|an|im|sur|upon|on))
 PART_START = r"(?<=(?:^|[,;|\n>(])[ \t]*)"
 PART_END = r"(?=[ \t]*(?:[,;|\n)]|$|\.(?!\w)))"
 UK = r"[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[ABD-HJLNP-UW-Z]{2}"
-UK_WITH_TOWN = rf"(?<![\w-])(?:{TOWN_WORD}[ \t]+)?{UK}(?![\w-])"
+# The lookahead finds the code first, so the town word is only read where a code follows it.
+UK_WITH_TOWN = rf"(?<![\w-])(?=(?:\p{{Lu}}[\p{{L}}\p{{M}}'’-]*[ \t]+)?{UK}(?![\w-]))(?:{TOWN_WORD}[ \t]+)?{UK}(?![\w-])"
 CANADA = r"(?<![\w-])[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z][ \t]\d[ABCEGHJ-NPRSTV-Z]\d(?![\w-])"
 # An Eircode: routing key and a four-character identifier holding at least one letter.
 EIRCODE = r"(?<![\w-])(?:[AC-FHKNPRTV-Y]\d{2}|D6W)[ \t](?=\d*[AC-FHKNPRTV-Y])[0-9AC-FHKNPRTV-Y]{4}(?![\w-])"
@@ -70,7 +73,7 @@ class PostalCodeRecognizer(PatternRecognizer):
     """Postal codes after a postal-code word, and by national layout with their town."""
 
     PATTERNS = [
-        Pattern("postal code after keyword", KEYWORD + CODE, 0.7),
+        Pattern("postal code after keyword", CODE_START + KEYWORD + CODE, 0.7),
         Pattern("UK postcode", UK_WITH_TOWN, 0.6),
         Pattern("Canadian postal code", CANADA, 0.6),
         Pattern("Irish Eircode", EIRCODE, 0.55),
