@@ -3,11 +3,11 @@
 spaCy's small model misses many place names, above all in capitals ("SHIP TO CANADA",
 "flew to OSLO") and outside the English-speaking world, and a city named next to a
 street or a person narrows that person down. A name matches when its first letter is a
-capital, in its written form or in any casing of it ("Oslo", "OSLO"); in lower case only
-after a word that announces a place ("moved to lisbon") or right after another place
-("atlanta georgia"), so "georgia" in other lowercase prose is left alone. Where a place
-is also a given name ("Chad", "Florence"), the merge keeps the riskier PERSON, which
-redacts it either way.
+capital, in its written form or in any casing of it, accents or not ("Oslo", "OSLO",
+"ZURICH" for "Zürich"); in lower case only after a word that announces a place ("moved to
+lisbon") or right after another place ("atlanta georgia"), so "georgia" in other lowercase
+prose is left alone. Where a place is also a given name ("Chad", "Florence"), the merge
+keeps the riskier PERSON, which redacts it either way.
 
 Forty thousand names do not fit one regular expression well, so words are looked up:
 a capitalised word that starts a listed name is tried against that name's following
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import unicodedata
 
 import regex
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -44,8 +45,15 @@ LOWERCASE_CUES = frozenset(
 AFTER_PLACE = regex.compile(r"[ \t]*,?[ \t]*")
 
 
+@functools.lru_cache(maxsize=65536)
+def fold(word: str) -> str:
+    """The lookup key: case and accents dropped, since capitals often lose them ("ZURICH", "ΛΕΥΚΩΣΙΑ")."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(character for character in decomposed if not unicodedata.combining(character))
+
+
 def _words(name: str) -> tuple[str, ...]:
-    return tuple(match.group().casefold() for match in WORD.finditer(name))
+    return tuple(fold(match.group()) for match in WORD.finditer(name))
 
 
 # The line above a country that starts its own line, when that line is only a few
@@ -81,7 +89,7 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(
         by_first_word={first: tuple(sorted(names, key=len, reverse=True)) for first, names in by_first.items()},
         countries=frozenset(listed[COUNTRY_LIST]),
-        english_words=frozenset(word.casefold() for word in read_list(ENGLISH_WORD_PLACES)),
+        english_words=frozenset(fold(word) for word in read_list(ENGLISH_WORD_PLACES)),
         towns=frozenset(listed[TOWN_LIST]) - frozenset(listed[COUNTRY_LIST]) - frozenset(listed["cities.txt"]),
     )
 
@@ -101,9 +109,10 @@ def find_places(text: str) -> list[tuple[int, int]]:
     while index < len(tokens):
         token = tokens[index]
         word = token.group()
-        candidates = listed.by_first_word.get(word.casefold())
+        key = fold(word)
+        candidates = listed.by_first_word.get(key)
         if candidates and not word[0].isupper():
-            if word.casefold() in listed.english_words or not _lowercase_allowed(text, tokens, index, found):
+            if key in listed.english_words or not _lowercase_allowed(text, tokens, index, found):
                 candidates = None
         matched = 0
         lowercase = not word[0].isupper()
@@ -112,7 +121,7 @@ def find_places(text: str) -> list[tuple[int, int]]:
                 continue
             stop = index + len(name)
             if stop <= len(tokens) and all(
-                tokens[i].group().casefold() == name[i - index] and JOIN.fullmatch(text, tokens[i - 1].end(), tokens[i].start())
+                fold(tokens[i].group()) == name[i - index] and JOIN.fullmatch(text, tokens[i - 1].end(), tokens[i].start())
                 for i in range(index + 1, stop)
             ):
                 found.append((token.start(), tokens[stop - 1].end()))
