@@ -51,6 +51,8 @@ FINDINGS = "scrub/findings.jsonl"
 SPLIT = "train/split.json"
 ADAPTER = "train/adapter"
 CHECKPOINTS = "train/checkpoints"
+# The base model with the adapter merged in (train --merge): it carries the same weights as the adapter.
+MERGED = "train/merged"
 PER_RECORD = "evaluate/per_record.jsonl"
 ANSWERS = "compare/answers.jsonl"
 RETRIEVAL_INDEX = "compare"
@@ -204,6 +206,8 @@ def _plan(run: RunDir, ids: set[str], hashed: str, *, dry_run: bool) -> Erasure:
     # A recorded train stage without a readable split is assumed to have seen the subject: erasure errs on the safe side.
     if "train" in stages and (trained_on or not split):
         erasure.retrain.append(ADAPTER)
+    if (run.root / MERGED).exists() and (trained_on or not split):
+        erasure.retrain.append(MERGED)
     if (run.root / CHECKPOINTS).exists() and (trained_on or not split):
         erasure.retrain.append(CHECKPOINTS)
     erasure.stale_stages = [s for s in ("scrub", "audit", "train", "evaluate", "compare", "report") if s in stages]

@@ -397,3 +397,13 @@ def test_a_staged_rewrite_changed_after_a_crash_is_refused(run_dir: Path, monkey
         f"run `appliance verify {root}`, and restore the run from a backup that verifies\n"
     )
     assert (run_dir / "scrub" / "records.jsonl").read_bytes() == original
+
+
+def test_a_merged_model_trained_on_the_subject_is_listed_for_retraining(run_dir: Path) -> None:
+    """train --merge writes the base model with the adapter merged in: it learnt from the subject as much as the adapter did."""
+    write_bytes(run_dir / "train" / "merged" / "model.safetensors", b"\0" * 64)
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 0, output
+    [erasure] = RunDir(run_dir).manifest["erasures"]
+    assert erasure["retrain"] == ["train/adapter", "train/merged"]
+    assert "retrain: train/merged was trained on this subject's records" in output
