@@ -16,6 +16,9 @@ the expected LOGICAL batch size, exactly as in one process. Every rank's account
 step once with that q and sigma, so epsilon equals the single-process epsilon. Opacus' own
 distributed sampler skips a rank's empty local draw, which would draw again and raise the
 chance of being sampled above q; `every_step_poisson` draws like it but keeps empty batches.
+The guarantee holds only when train_lora draws through every_step_poisson and reduces each
+step with reduce_step; tests/test_train_ddp_dp.py::test_train_lora_draws_every_step says
+whether it does (an expected failure until appliance/train/loop.py is changed).
 
 Examples:
     torchrun --nproc_per_node 2 --no-python -- appliance train --run runs/r1   # the stage (see join_launch)
