@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -14,7 +13,7 @@ from typing import IO, Any
 from appliance.errors import ApplianceError
 from appliance.files import atomic_writer, write_json
 from appliance.keys import hash_salt, keys_dir
-from appliance.records import FileEntry, Record
+from appliance.records import FileEntry, Record, dumps
 from appliance.stages.context import StageContext, StageOutput
 from appliance.stages.ingest import RAW_RECORDS
 from appliance.vault import read_sealed_jsonl
@@ -111,9 +110,12 @@ class ScrubTally:
     """What the scrub did, counted as outcomes stream past (nothing is kept per record)."""
 
     records_in: int = 0
-    records_out: int = 0
     findings_by_type: Counter[str] = field(default_factory=Counter)
     dropped: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def records_out(self) -> int:
+        return self.records_in - self.dropped.total()
 
 
 def write_outcomes(outcomes: Iterable[Any], records_out: IO[str], findings_out: IO[str], tally: ScrubTally) -> Iterator[Any]:
@@ -130,7 +132,6 @@ def write_outcomes(outcomes: Iterable[Any], records_out: IO[str], findings_out: 
         if outcome.record is None:
             tally.dropped[outcome.dropped_reason or "policy"] += 1
             continue
-        tally.records_out += 1
         _write_row(records_out, outcome.record.to_json())
         yield outcome
 
@@ -150,8 +151,7 @@ def residual_report(kept: Iterable[Any], policy: Any) -> Any:
 
 
 def _write_row(handle: IO[str], row: dict[str, Any]) -> None:
-    # The same serialisation as appliance.files.write_jsonl, one row at a time.
-    handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True, allow_nan=False))
+    handle.write(dumps(row))
     handle.write("\n")
 
 
