@@ -10,13 +10,12 @@ from typing import Any
 import click
 
 from appliance import __version__, offline
+from appliance.commands.audit_tools import AUDIT_TOOLS
 from appliance.commands.errors import user_errors
 from appliance.commands.options import RUN_DIR, config_option, engine_option, policy_option, train_overrides, training_options
-from appliance.errors import ApplianceError
-from appliance.commands.audit_tools import AUDIT_TOOLS
 from appliance.commands.scrub_tools import SCRUB_TOOLS, vault
+from appliance.errors import ApplianceError
 from appliance.rundir import STAGES
-
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -304,12 +303,11 @@ def status(run_dir: Path) -> None:
 
 
 def _register_commands() -> None:
-    from appliance.commands.evidence import diff, verify
-
-    from appliance.commands.serve import chat, serve
     from appliance.commands import init as init_commands
     from appliance.commands import purge as purge_commands
     from appliance.commands import review as review_commands
+    from appliance.commands.evidence import diff, verify
+    from appliance.commands.serve import chat, serve
     from appliance.commands.train import train
 
     main.add_command(verify)
