@@ -392,10 +392,11 @@ def _refresh_counts(manifest: dict[str, Any], rewritten: dict[str, dict[str, Any
 def _withdraw_report(run: RunDir) -> None:
     """The report is bound to the manifest's old contents; it is removed so no stale evidence is mistaken for current."""
     manifest = run.manifest
-    record = manifest.get("stages", {}).pop(REPORT_STAGE, None)
-    run.save_manifest(manifest)
-    for entry in (record or {}).get("outputs", []):
+    # The files first: a purge killed in between still finds the record on its re-run and removes what is left.
+    for entry in manifest.get("stages", {}).get(REPORT_STAGE, {}).get("outputs", []):
         run.resolve_entry(entry["path"]).unlink(missing_ok=True)
+    manifest.get("stages", {}).pop(REPORT_STAGE, None)
+    run.save_manifest(manifest)
 
 
 def _record_erasure(run: RunDir, erasure: Erasure, status: str) -> None:

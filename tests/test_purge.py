@@ -407,3 +407,38 @@ def test_a_merged_model_trained_on_the_subject_is_listed_for_retraining(run_dir:
     [erasure] = RunDir(run_dir).manifest["erasures"]
     assert erasure["retrain"] == ["train/adapter", "train/merged"]
     assert "retrain: train/merged was trained on this subject's records" in output
+
+
+@pytest.mark.parametrize("killed_at", ["deleting the report", "saving the manifest without it"])
+def test_a_purge_killed_while_withdrawing_the_report_withdraws_it_when_run_again(run_dir: Path, monkeypatch: pytest.MonkeyPatch, killed_at: str) -> None:
+    run = RunDir(run_dir)
+    report = run_dir / "report" / "report.json"
+    write_json(report, {"run_id": run.run_id, "verdict": "pass"})
+    run.record_stage(StageRecord("report", "fp", now(), now(), {}, [], [run.entry(report)], {"gates": 1}, {"verdict": "pass"}))
+    sign_run(run)
+    with monkeypatch.context() as mp:
+        if killed_at == "deleting the report":
+            real_unlink = Path.unlink
+
+            def unlink(path: Path, missing_ok: bool = False) -> None:
+                if path == report:
+                    raise Crash
+                real_unlink(path, missing_ok=missing_ok)
+
+            mp.setattr(Path, "unlink", unlink)
+        else:
+            real_save = RunDir.save_manifest
+
+            def save_manifest(self: RunDir, manifest: dict) -> None:
+                if "report" not in manifest["stages"]:
+                    raise Crash
+                real_save(self, manifest)
+
+            mp.setattr(RunDir, "save_manifest", save_manifest)
+        with pytest.raises(Crash):
+            purge_subject(run_dir, SUBJECT)
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 0, output
+    assert not report.exists()
+    assert "report" not in run.manifest["stages"]
+    assert verify_run(run_dir).ok
