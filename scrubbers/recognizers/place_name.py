@@ -74,6 +74,8 @@ class Gazetteer:
     countries: frozenset[tuple[str, ...]]
     # Single-word places that are also English words: matched only when capitalised.
     english_words: frozenset[str]
+    # Accent-free forms of accented places that are English words ("sale" for Salé): need the accents.
+    accents_required: frozenset[str]
     # Towns under 150,000 people: too many (37,000) to trust in lower case, so capitalised only.
     towns: frozenset[tuple[str, ...]]
 
@@ -90,6 +92,7 @@ def gazetteer() -> Gazetteer:
         by_first_word={first: tuple(sorted(names, key=len, reverse=True)) for first, names in by_first.items()},
         countries=frozenset(listed[COUNTRY_LIST]),
         english_words=frozenset(fold(word) for word in read_list(ENGLISH_WORD_PLACES)),
+        accents_required=frozenset(fold(word) for word in read_list(ENGLISH_WORD_PLACES) if fold(word) != word.casefold()),
         towns=frozenset(listed[TOWN_LIST]) - frozenset(listed[COUNTRY_LIST]) - frozenset(listed["cities.txt"]),
     )
 
@@ -111,6 +114,8 @@ def find_places(text: str) -> list[tuple[int, int]]:
         word = token.group()
         key = fold(word)
         candidates = listed.by_first_word.get(key)
+        if candidates and key in listed.accents_required and word.casefold() == key:
+            candidates = None  # "SALE" is not Salé
         if candidates and not word[0].isupper():
             if key in listed.english_words or not _lowercase_allowed(text, tokens, index, found):
                 candidates = None
