@@ -9,10 +9,11 @@ none is held here, and neither are the duplicate indexes: file hashes, exact-dup
 near-duplicate signatures live in a scratch SQLite file (appliance.ingest.seen, beside the sealed
 records in the run's vault) behind fixed-size memory:
 - SQLite's page cache, 8 MiB (seen.CACHE_MIB);
-- the band-key presence bitmap, 128 KiB doubling to at most 16 MiB (~32 bytes a kept record until
-  ~500,000 records), and the pending band entries, 1 MiB (appliance.ingest.neardup);
-so at most ~26 MiB in all, whatever the number of records (tests/test_ingest_scale.py: +0.1 MiB from
-16,000 to 44,000 kept records; the in-memory indexes they replace took ~1 KB a record, +28 MiB).
+- the band-key presence bitmap, 128 KiB doubling to at most 16 MiB (~128 bytes a kept record until
+  ~130,000 records), and the pending band entries with their own bitmap, 1.1 MiB (appliance.ingest.neardup);
+so at most ~26 MiB in all, whatever the number of records (tests/test_ingest_scale.py, with the bitmap
+capped at 512 KiB: +0.1 MiB from 16,000 to 44,000 kept records; the in-memory indexes they replace
+took ~1 KB a record, +28 MiB).
 What still grows is per input file, not per record: its outcome for the inventory (~0.5 KB).
 Files below stream_above_bytes are read whole by a worker: each in-flight file costs up to ~8x its
 size in Python objects, and the pool keeps at most 2 chunks (<= 8 MB of input each) per worker ahead.

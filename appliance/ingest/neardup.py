@@ -16,15 +16,18 @@ Two fixed-size helpers keep the disk off the common path:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import sqlite3
 
 import numpy as np
 
 from appliance.ingest.quality import BANDS, PERMUTATIONS, ROWS
 
-BITMAP_BITS = 1 << 27  # at most 16 MiB: a false alarm for ~3.5% of keys at 300k kept records (4.8M keys), ~11% at 1M
-FIRST_BITMAP_BITS = 1 << 20  # 128 KiB, doubled (up to BITMAP_BITS) whenever the keys pass a sixteenth of the bits
+BITMAP_BITS = 1 << 27  # at most 16 MiB, reached at ~130k kept records: then a false alarm for ~3.5% of keys at 300k, ~11% at 1M
+FIRST_BITMAP_BITS = 1 << 20  # 128 KiB, doubled (up to BITMAP_BITS) whenever the keys pass 1/64 of the bits
+KEYS_PER_BIT = 1 / 64  # ~1.5% false alarms a key, so ~80% of unique records need no lookup at all
 PENDING_ROWS = 1 << 16  # 1 MiB of (key, id) pairs, ~4,000 records
+PENDING_BITMAP_BITS = 1 << 20  # 128 KiB: which keys may be in the buffer, so most lookups skip scanning it
 CANDIDATE_BLOCK = 1024  # signatures compared at a time: memory stays bounded however many share a band
 
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93], dtype=np.uint64)
@@ -52,6 +55,14 @@ def _signed(value: int) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value  # SQLite integers are signed 64-bit
 
 
+def _set_bits(bits: np.ndarray, slots: np.ndarray) -> None:
+    np.bitwise_or.at(bits, slots >> np.uint64(3), np.left_shift(1, (slots & np.uint64(7)).astype(np.uint8)).astype(np.uint8))
+
+
+def _test_bits(bits: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    return ((bits[slots >> np.uint64(3)] >> (slots & np.uint64(7)).astype(np.uint8)) & 1).astype(bool)
+
+
 def _marks(count: int) -> str:
     return ", ".join("?" * count)
 
@@ -68,6 +79,8 @@ class NearDuplicateIndex:
         self._bit_shift = np.uint64(64)  # a key's top bits pick its bit
         self._keys_added = 0
         self._pending = np.empty((0, 2), dtype=np.int64)  # (key, id), in insertion order
+        self._pending_bits = np.zeros(0, dtype=np.uint8)
+        self._pending_shift = np.uint64(64 - (PENDING_BITMAP_BITS.bit_length() - 1))
         self._pending_count = 0
         self._pending_mark = 0  # pending entries of earlier files, never flushed inside a later file's savepoint
 
@@ -80,42 +93,42 @@ class NearDuplicateIndex:
         """Keep `signature` unless a kept one with the same label is at least `threshold` similar; True when kept."""
         if not len(self._pending):
             self._pending = np.empty((PENDING_ROWS, 2), dtype=np.int64)
+            self._pending_bits = np.zeros(PENDING_BITMAP_BITS // 8, dtype=np.uint8)
             self._resize_bitmap(min(FIRST_BITMAP_BITS, BITMAP_BITS))
         vector = np.frombuffer(signature, dtype=np.uint32)
         salt = label_key(label)
         keys = bucket_keys(vector, salt)
-        slots = keys >> self._bit_shift
-        present = (self._bits[slots >> np.uint64(3)] >> (slots & np.uint64(7)).astype(np.uint8)) & 1
-        if present.any() and self._has_near_duplicate(vector, _signed(salt), keys[present.astype(bool)].view(np.int64)):
+        present = _test_bits(self._bits, keys >> self._bit_shift)
+        if present.any() and self._has_near_duplicate(vector, _signed(salt), keys[present].view(np.int64)):
             return False
         index = self.db.execute("INSERT INTO signatures (label, signature) VALUES (?, ?)", (_signed(salt), signature)).lastrowid
-        self._set_bits(keys)
+        _set_bits(self._bits, keys >> self._bit_shift)
         self._keys_added += BANDS
-        if self._keys_added * 16 > len(self._bits) * 8 < BITMAP_BITS:
+        if self._keys_added > KEYS_PER_BIT * len(self._bits) * 8 and len(self._bits) * 8 < BITMAP_BITS:
             self._resize_bitmap(len(self._bits) * 16)
         if self._pending_count + BANDS > PENDING_ROWS:
             self._flush(self._pending_mark)  # this file's entries only: they belong in its savepoint
         rows = self._pending[self._pending_count : self._pending_count + BANDS]
         rows[:, 0], rows[:, 1] = keys.view(np.int64), index
         self._pending_count += BANDS
+        _set_bits(self._pending_bits, keys >> self._pending_shift)
         return True
-
-    def _set_bits(self, keys: np.ndarray) -> None:
-        slots = keys >> self._bit_shift
-        np.bitwise_or.at(self._bits, slots >> np.uint64(3), np.left_shift(1, (slots & np.uint64(7)).astype(np.uint8)).astype(np.uint8))
 
     def _resize_bitmap(self, bits: int) -> None:
         """A bitmap of `bits` bits, set again from every band key in the table and the buffer (amortised: sizes double)."""
+        self._bits = np.zeros(0, dtype=np.uint8)  # the old one freed first: never both at once
         self._bits = np.zeros(bits // 8, dtype=np.uint8)
         self._bit_shift = np.uint64(64 - (bits.bit_length() - 1))
-        self._set_bits(self._pending[: self._pending_count, 0].view(np.uint64))
+        _set_bits(self._bits, self._pending[: self._pending_count, 0].view(np.uint64) >> self._bit_shift)
         cursor = self.db.execute("SELECT key FROM bands")
         while block := cursor.fetchmany(1 << 16):
-            self._set_bits(np.array(block, dtype=np.int64).reshape(-1).view(np.uint64))
+            keys = np.fromiter(itertools.chain.from_iterable(block), dtype=np.int64, count=len(block)).view(np.uint64)
+            _set_bits(self._bits, keys >> self._bit_shift)
 
     def _has_near_duplicate(self, vector: np.ndarray, label: int, keys: np.ndarray) -> bool:
+        in_buffer = keys[_test_bits(self._pending_bits, keys.view(np.uint64) >> self._pending_shift)]
         pending = self._pending[: self._pending_count]
-        ids = pending[np.isin(pending[:, 0], keys), 1].tolist()
+        ids = pending[np.isin(pending[:, 0], in_buffer), 1].tolist() if len(in_buffer) else []
         queries = [(f"SELECT s.signature FROM bands b JOIN signatures s ON s.id = b.id WHERE b.key IN ({_marks(len(keys))}) AND s.label = ?", (*keys.tolist(), label))]
         if ids:
             queries.append((f"SELECT signature FROM signatures WHERE id IN ({_marks(len(ids))}) AND label = ?", (*ids, label)))
@@ -134,6 +147,8 @@ class NearDuplicateIndex:
         pending = pending[np.argsort(pending[:, 0], kind="stable")]
         self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", pending.tolist())
         self._pending_count = start
+        self._pending_bits[:] = 0
+        _set_bits(self._pending_bits, self._pending[:start, 0].view(np.uint64) >> self._pending_shift)
 
     def begin_file(self) -> None:
         """Called before the file's savepoint opens: earlier files' entries never go into it.
