@@ -7,8 +7,8 @@ Both stages run through the library in this one process (as `appliance run` does
 processes, if any, are included in "peak RSS all" (sampled every 50 ms over the process tree).
 The corpus is mostly unique prose with synthetic PII (names, emails, phone numbers), spread over
 large text, JSONL chat and CSV files (streamed by ingest) plus a few thousand small files of every
-format. Compare the printed peak with the documented bound: it must not grow with the corpus
-beyond the per-record cost of the duplicate indexes.
+format. Each stage's peak is compared with its documented bound (constants below), printed as
+"within" or "EXCEEDED".
 """
 
 from __future__ import annotations
@@ -25,11 +25,26 @@ import threading
 import time
 from pathlib import Path
 
-# Documented in appliance/ingest/core.py: the exact-dup set (~100 B) and near-duplicate index (~0.7 KB)
-# per kept record, plus the not-yet-frozen LSH bucket dict (~15 MB) and a transient while frozen runs merge.
-INDEX_BYTES_PER_RECORD = 1000
-INDEX_CONSTANT_MB = 15
+# Ingest (main process), documented in appliance/ingest/core.py: the duplicate indexes live on disk behind
+# fixed memory (SQLite page cache 8 MiB, band-key bitmap 16 MiB, pending buffer 1 MiB), the same for any
+# number of records. What still grows is the inventory's outcome per input file (~0.5 KB), not per record.
+INDEX_MB = 26
+OUTCOME_BYTES_PER_FILE = 512
 WORKING_SET_MB = 256  # streaming buffers, one chunk of pooled results per worker in flight, allocator slack
+
+# Scrub (all processes), from appliance/stages/scrub.py and scrubbers/parallel.py: the main process holds
+# the batches in flight (workers x 2 x 64 records), their originals and counters; each worker holds its own
+# imports, spaCy and Presidio (~610-625 MiB measured). Two things grow with the corpus (owned by the
+# scrubber, reported, not fixed here):
+# - each worker's spaCy vocabulary (StringStore and lexemes) keeps every new token string it has seen
+#   (names, e-mail addresses, numbers): ~0.4 KB a record over a worker's first 16,000 records here, then
+#   flat because this corpus's PII repeats; real identifiers would not. A `with nlp.memory_zone():`
+#   around each batch (spaCy >= 3.8) would free them;
+# - with the compliance officer's key installed and a pseudonym operator, the main process's
+#   re-identification mapping keeps every distinct pseudonymised value to the end (not exercised here).
+SCRUB_MAIN_MB = 128
+SCRUB_WORKER_MB = 640
+SCRUB_VOCABULARY_BYTES_PER_RECORD = 512
 
 FIRST = ["Ana", "Bram", "Chen", "Dara", "Elif", "Femi", "Goran", "Hana", "Ivo", "Jun", "Kira", "Lars"]
 LAST = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Novak", "Silva", "Haddad", "Kowalski", "Brennan"]
@@ -149,12 +164,23 @@ def soak(corpus: Path, run_dir: Path, corpus_bytes: int, stages: tuple[str, ...]
             quarters = ", ".join(f"{value / 2**20:.0f}" for value in peak.by_quarter())
             print(f"          peak RSS all processes by quarter of the stage (MiB): {quarters}")
         if stage == "ingest":
-            records = record.counts["records_out"]
-            bound = baseline + (INDEX_CONSTANT_MB + WORKING_SET_MB) * 2**20 + INDEX_BYTES_PER_RECORD * records
+            files = record.counts["files_in"]
+            bound = baseline + (INDEX_MB + WORKING_SET_MB) * 2**20 + OUTCOME_BYTES_PER_FILE * files
             verdict = "within" if peak.main <= bound else "EXCEEDED"
             print(
-                f"          documented bound (main): imports + {INDEX_CONSTANT_MB + WORKING_SET_MB} MiB + {INDEX_BYTES_PER_RECORD} B x {records} kept records"
-                f" = {bound / 2**20:.0f} MiB -> {verdict}"
+                f"          documented bound (main): imports + {INDEX_MB + WORKING_SET_MB} MiB + {OUTCOME_BYTES_PER_FILE} B x {files} input files"
+                f" = {bound / 2**20:.0f} MiB (no per-record term) -> {verdict}"
+            )
+        if stage == "scrub":
+            from appliance.stages.ingest import RAW_RECORDS
+            from appliance.stages.scrub import scrub_workers
+
+            records, workers = record.counts["records_in"], scrub_workers((ctx.run.vault / RAW_RECORDS).stat().st_size)
+            bound = baseline + (SCRUB_MAIN_MB + workers * SCRUB_WORKER_MB) * 2**20 + SCRUB_VOCABULARY_BYTES_PER_RECORD * records
+            verdict = "within" if peak.tree <= bound else "EXCEEDED"
+            print(
+                f"          documented bound (all processes): imports + {SCRUB_MAIN_MB} MiB + {workers} workers x {SCRUB_WORKER_MB} MiB"
+                f" + {SCRUB_VOCABULARY_BYTES_PER_RECORD} B x {records} records (spaCy vocabulary) = {bound / 2**20:.0f} MiB -> {verdict}"
             )
     if len(stages) > 1:
         print(f"  total   {total:>8.1f} s {mb / total:>7.2f} MB/s")
