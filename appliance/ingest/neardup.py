@@ -4,13 +4,15 @@ It lives in the main process; the first record of a group of near-duplicates is 
 the number of workers. Signatures and band keys sit in SQLite tables (appliance.ingest.seen owns
 the connection and its fixed page cache), so memory does not grow with the records kept.
 
-Two fixed-size helpers keep the disk off the common path:
-- a presence bitmap (up to BITMAP_BITS, one bit per band key's top bits): a unique record's 16 keys are
-  almost all absent, and an absent key needs no lookup. A set bit may be a false alarm (another key,
-  or a rolled-back file), which only costs a lookup: decisions never depend on the bitmap;
+Two helpers of capped size keep the disk off the common path:
+- a presence bitmap (one bit per band key's top bits; doubled as keys arrive, up to BITMAP_BITS): a
+  unique record's 16 keys are almost all absent, and an absent key needs no lookup. A set bit may be
+  a false alarm (another key, or a rolled-back file), which only costs a lookup: decisions never
+  depend on the bitmap;
 - a pending buffer of band entries (PENDING_ROWS), inserted sorted by key when full: random
   inserts into a B-tree larger than the cache cost a page read and write each, sorted ones share pages.
-  A record's candidates are looked up in both the table and the buffer.
+  A record's candidates are looked up in both the table and the buffer (the buffer has a small
+  bitmap of its own, so it is rarely scanned).
 """
 
 from __future__ import annotations
