@@ -84,6 +84,14 @@ def _single_capitalised_words(items: list[list[Word]], runs: list[tuple[int, int
     return True
 
 
+def _may_hold_separator(text: str) -> bool:
+    """False when no token can be a separator, so the text holds no list (casefold maps character by character)."""
+    if "," in text or "&" in text:
+        return True
+    folded = text.casefold()
+    return "and" in folded or "or" in folded
+
+
 def _lists(text: str) -> list[list[list[Word]]]:
     """Runs of two or more items (1-3 words each) joined by commas, "and", "or" or "&", on one line."""
     lists: list[list[list[Word]]] = []
@@ -92,17 +100,21 @@ def _lists(text: str) -> list[list[list[Word]]]:
 
     def close() -> None:
         nonlocal items
-        complete = [item for item in items if item]
-        if len(complete) >= 2:
-            lists.append(complete)
+        if len(items) >= 2:  # one item, or none, is never a list
+            complete = [item for item in items if item]
+            if len(complete) >= 2:
+                lists.append(complete)
         items = [[]]
 
+    if not _may_hold_separator(text):
+        return lists
     for token in TOKEN.finditer(text):
         value = token.group()
-        if "\n" in text[previous_end : token.start()]:
+        start = token.start()
+        if text.find("\n", previous_end, start) >= 0:
             close()
-        previous_end = token.end()
-        if value.casefold() in SEPARATORS:
+        previous_end = end = token.end()
+        if len(value) <= 3 and value.casefold() in SEPARATORS:
             if items[-1]:
                 items.append([])
             elif len(items) == 1:
@@ -113,13 +125,13 @@ def _lists(text: str) -> list[list[list[Word]]]:
             continue
         current = items[-1]
         if len(current) < MOST_ITEM_WORDS:
-            current.append((token.start(), token.end(), value))
+            current.append((start, end, value))
         elif len(items) == 1:
             current.pop(0)  # the first item keeps its last words: "Yesterday I called Maria, ..."
-            current.append((token.start(), token.end(), value))
+            current.append((start, end, value))
         else:
             close()
-            items[-1].append((token.start(), token.end(), value))
+            items[-1].append((start, end, value))
     close()
     return lists
 

@@ -37,6 +37,9 @@ def find_uncased_names(text: str) -> list[tuple[int, int]]:
     run: list[tuple[int, int, str]] = []
 
     def close() -> None:
+        if len(run) < 2:  # most tokens close an empty run or a lone word: no name, nothing to join or fold
+            run.clear()
+            return
         words = " ".join(word for _, _, word in run)
         names = [word for _, _, word in run if len(word.rstrip(".")) > 1]
         if len(names) >= 2 and fold(words) not in folded_places():
