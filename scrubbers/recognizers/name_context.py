@@ -101,7 +101,7 @@ def _relations(text: str) -> Iterator[tuple[int, bool]]:
     previous = ""
     for word in RELATION_WORD.finditer(text):
         key = word.group().lower()
-        relation = key in RELATIONS or key.endswith("-in-law") or RELATION_SECOND_WORDS.get(key) == previous
+        relation = key in RELATIONS or ("-" in key and key.endswith("-in-law")) or (key in RELATION_SECOND_WORDS and RELATION_SECOND_WORDS[key] == previous)
         previous = key
         if relation and (after := AFTER_RELATION_WORD.match(text, word.end())):
             yield after.end(), word.group()[0].islower()

@@ -90,6 +90,7 @@ def _name_keys() -> frozenset[str]:
     return folded_unambiguous_names() - NOT_A_NAME
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the any-case and list walks ask about every word of every text
 def listed_word(word: str) -> bool:
     """A listed name in any case; a hyphenated word counts when one of its parts is ("owusu-ansah")."""
     if len(word) < SHORTEST_NAME_ALONE:

@@ -71,7 +71,10 @@ def find_uncased_names(text: str) -> list[tuple[int, int]]:
         if run and run[-1][2][0:1].isalpha() and len(run[-1][2].rstrip(".")) == 1:
             run.pop()  # an initial no listed name followed
         initial = None
-        close()
+        if len(run) >= 2:
+            close()
+        else:  # close() would find nothing in a run of fewer than two words
+            run.clear()
         if listed:
             run.append((token.start(), token.end(), value))
     if run and len(run[-1][2].rstrip(".")) == 1:
