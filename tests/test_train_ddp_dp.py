@@ -210,8 +210,6 @@ def test_one_call_reduces_loss_and_tokens(two_ranks) -> None:
         assert rank["reduced"] == [[2.0, 15], [None, 0]]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="appliance/train/loop.py still draws from Opacus' DistributedUniformWithReplacementSampler; "
-                   "it must wrap its loader in distributed.every_step_poisson and reduce loss and tokens with distributed.reduce_step")
 def test_train_lora_draws_every_step(two_ranks) -> None:
     """train_lora itself, not only the pieces above, draws from EveryStepPoisson under DP-DDP.
 

@@ -15,10 +15,8 @@ rank 0 alone adds the Gaussian noise (sigma * C, once), and the summed gradient 
 the expected LOGICAL batch size, exactly as in one process. Every rank's accountant counts each
 step once with that q and sigma, so epsilon equals the single-process epsilon. Opacus' own
 distributed sampler skips a rank's empty local draw, which would draw again and raise the
-chance of being sampled above q; `every_step_poisson` draws like it but keeps empty batches.
-The guarantee holds only when train_lora draws through every_step_poisson and reduces each
-step with reduce_step; tests/test_train_ddp_dp.py::test_train_lora_draws_every_step says
-whether it does (an expected failure until appliance/train/loop.py is changed).
+chance of being sampled above q; `every_step_poisson` draws like it but keeps empty batches,
+and train_lora draws through it (tests/test_train_ddp_dp.py::test_train_lora_draws_every_step).
 
 Examples:
     torchrun --nproc_per_node 2 --no-python -- appliance train --run runs/r1   # the stage (see join_launch)
@@ -107,12 +105,6 @@ def _all_reduce_sum(values: list[float]) -> list[float]:
         tensor = tensor.cuda()
     dist.all_reduce(tensor)
     return tensor.tolist()
-
-
-def sum_over_ranks(value: float, context: Distributed) -> float:
-    if not context.enabled:
-        return value
-    return _all_reduce_sum([float(value)])[0]
 
 
 def reduce_step(loss: float | None, tokens: int, context: Distributed) -> tuple[float | None, int]:

@@ -257,7 +257,8 @@ def train_lora(
         planned = privacy.epsilon_after(engine.accountant, optimizer, loader, delta=delta, steps=config.max_steps)
         if max_epsilon is not None and planned > max_epsilon:
             raise ApplianceError(f"{config.max_steps} steps would spend epsilon {planned:.2f}, above the policy maximum {max_epsilon}; lower --max-steps or --epsilon")
-        batches = privacy.poisson_batches(loader)
+        # Under torchrun: this rank's slice of one Poisson draw over all examples, empty draws kept.
+        batches = privacy.poisson_batches(distributed.every_step_poisson(loader, ranks))
         split_cost = privacy.SPLIT_COST_TOKENS.get(device.type, privacy.SPLIT_COST_TOKENS["cuda"])
     else:
         own = distributed.shard(data.examples, ranks)
@@ -326,9 +327,8 @@ def train_lora(
         else:
             loss = accumulated_step(model, optimizer, micro, clip_norm=config.max_grad_norm)
         scheduler.step()
-        if ranks.enabled:  # the step's tokens and mean loss over every rank
-            tokens = int(distributed.sum_over_ranks(tokens, ranks))
-            loss = distributed.sum_over_ranks(loss, ranks) / ranks.world_size
+        # The step's mean loss and real tokens over every rank, in one all_reduce (a no-op in one process).
+        loss, tokens = distributed.reduce_step(loss, tokens, ranks)
         seconds = time.perf_counter() - started
         event = {
             "step": step,
