@@ -33,7 +33,10 @@ def _start_worker(policy: Policy, salt: bytes, batch_size: int, rescan: bool = F
 
 
 def _detect_batch(texts: list[str]) -> list[list[Finding]]:
-    return _scrubber.detect(texts)
+    from scrubbers.nlp import transient_strings
+
+    with transient_strings():
+        return _scrubber.detect(texts)
 
 
 def _scrub_batch(records: list[Record]) -> list[Any]:
@@ -46,13 +49,16 @@ def scrub_and_rescan(scrubber: Any, rescanner: Any, records: list[Record]) -> li
     Re-scanning where the record was just scrubbed spreads the second spaCy pass over the
     workers too, instead of leaving it to one process after the pool.
     """
-    outcomes = list(scrubber.scrub(records))
-    if rescanner is None:
-        return outcomes
-    kept = [outcome for outcome in outcomes if outcome.record is not None]
-    found_in = [{finding.field for finding in outcome.findings} for outcome in kept]
-    leaks = iter(rescanner.leaks([outcome.record for outcome in kept], found_in))
-    return [dataclasses.replace(outcome, residual=tuple(next(leaks))) if outcome.record is not None else outcome for outcome in outcomes]
+    from scrubbers.nlp import transient_strings
+
+    with transient_strings():  # a worker's memory must not grow with the corpus's vocabulary
+        outcomes = list(scrubber.scrub(records))
+        if rescanner is None:
+            return outcomes
+        kept = [outcome for outcome in outcomes if outcome.record is not None]
+        found_in = [{finding.field for finding in outcome.findings} for outcome in kept]
+        leaks = iter(rescanner.leaks([outcome.record for outcome in kept], found_in))
+        return [dataclasses.replace(outcome, residual=tuple(next(leaks))) if outcome.record is not None else outcome for outcome in outcomes]
 
 
 def _ordered(pool: ProcessPoolExecutor | None, function: Callable[[list[Any]], list[Any]], items: Iterable[Any], batch_size: int, in_flight: int) -> Iterator[Any]:
