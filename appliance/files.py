@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import IO, Any
 
 from appliance.errors import DISK_ERRNOS, ApplianceError, DiskError
+from appliance.records import dumps
 
 CHUNK = 1 << 20
 
@@ -179,7 +180,7 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     count = 0
     with atomic_writer(path) as handle:
         for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True, allow_nan=False))
+            handle.write(dumps(row))
             handle.write("\n")
             count += 1
     return count

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from pathlib import Path
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+from scrubbers.recognizers.wordlist import read_list
+
 GIVEN_NAME_FILES = ("given_names.txt", "world_given_names.txt")
 SURNAME_FILES = ("census_surnames.txt", "world_surnames.txt")
 PLACE_FILES = ("places.txt", "cities.txt")
@@ -23,11 +23,7 @@ SHORTEST_NAME_ALONE = 3
 
 
 def _lines(names: tuple[str, ...]) -> list[str]:
-    words: list[str] = []
-    for name in names:
-        lines = (DATA / name).read_text(encoding="utf-8").splitlines()
-        words += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-    return words
+    return [entry for name in names for entry in read_list(name)]
 
 
 @functools.lru_cache(maxsize=1 << 16)
