@@ -92,7 +92,8 @@ class TrainConfig(Strict):
     early_stopping_patience: int | None = Field(default=None, ge=1)
     # DP privacy unit: one record, or every record of one data subject (user-level DP; needs a subject id).
     privacy_unit: Literal["record", "subject"] = "record"
-    # completion task: pack documents into full sequences (positions restart per document, no cross-document attention).
+    # Pack several examples per row when DP is off (positions restart per example, no cross-example attention):
+    # completion documents fill rows; conversations and labelled rows stay whole. Prefix tuning trains unpacked.
     packing: bool = True
     # Trade compute for memory (recompute activations in backward); 4-bit base weights need bitsandbytes and a CUDA GPU.
     gradient_checkpointing: bool = False

@@ -70,7 +70,7 @@ USE_CASES: dict[str, UseCase] = {
         task="completion",
         task_note="raw text, packed into full sequences: the model learns the domain's language",
         objectives=(("perplexity", 20.0),),
-        train=(("packing", "true", "pack documents into full sequences (positions restart per document)"),),
+        train=(("packing", "true", "pack several examples per row without DP (positions restart per example, no cross-example attention)"),),
     ),
 }
 

@@ -23,7 +23,7 @@ from appliance.commands.options import RUN_DIR, config_option, policy_option, tr
 @click.option("--privacy-unit", type=click.Choice(["record", "subject"]), help="With --dp: protect each record, or each data subject's records together (user-level DP).")
 @click.option("--eval-every", type=click.IntRange(min=0), metavar="N", help="Validation loss every N steps (0: at the end only).")
 @click.option("--early-stopping-patience", type=click.IntRange(min=1), metavar="N", help="Stop after N evaluations without a lower validation loss; keep the best weights.")
-@click.option("--packing/--no-packing", default=None, help="Completion task: pack documents into full rows (no cross-document attention).")
+@click.option("--packing/--no-packing", default=None, help="Without DP, pack several examples per row (positions restart, no cross-example attention): documents fill rows, conversations and labelled rows stay whole.")
 @click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=None, help="Recompute activations in backward: less memory, more time.")
 @click.option("--load-in-4bit/--no-load-in-4bit", default=None, help="4-bit base weights (needs a CUDA GPU and bitsandbytes).")
 @click.option("--tracking", type=click.Choice(["none", "tensorboard", "mlflow"]), help="Also write metrics to an offline tracker under RUN/tracking.")
