@@ -59,6 +59,7 @@ RETRIEVAL_INDEX = "compare"
 # What PassageIndex.save writes into RETRIEVAL_INDEX.
 INDEX_FILES = ("index.npy", "index_passages.jsonl", "index.json")
 REPORT_STAGE = "report"
+REVIEW = "review"  # the blind review pack, its slot key, grades and summary (appliance/review.py)
 # Rewritten files wait here, beside their originals (so the rename stays on one file system), until all are ready.
 STAGING = ".purge-staged"
 
@@ -76,6 +77,8 @@ class Erasure:
     stale_stages: list[str] = field(default_factory=list)
     reidentification_vault: str = "absent"  # absent, rebuilt, deleted (no officer key to re-seal to)
     report_withdrawn: bool = False
+    # The expert review pack held one of the subject's questions: pack, key, grades and summary are removed.
+    review_withdrawn: bool = False
     erased_at: str = ""
     # The files this purge rewrote (manifest entry name -> sha256, bytes, rows), known before any is renamed into place.
     rewritten: dict[str, dict[str, int | str]] = field(default_factory=dict)
@@ -140,6 +143,8 @@ def purge_subject(run_root: Path, subject_id: str, *, dry_run: bool = False) -> 
         _rehash_rewritten(run, erasure.rewritten)
         if erasure.report_withdrawn:
             _withdraw_report(run)
+        if erasure.review_withdrawn:
+            _withdraw_review(run)
         erasure.erased_at = now()
         _record_erasure(run, erasure, "complete")
         from appliance.evidence import sign_run
@@ -212,6 +217,7 @@ def _plan(run: RunDir, ids: set[str], hashed: str, *, dry_run: bool) -> Erasure:
         erasure.retrain.append(CHECKPOINTS)
     erasure.stale_stages = [s for s in ("scrub", "audit", "train", "evaluate", "compare", "report") if s in stages]
     erasure.report_withdrawn = REPORT_STAGE in stages
+    erasure.review_withdrawn = _review_mentions(run, ids)
     vault_file = _reidentification_path(run)
     erasure.reidentification_vault = "absent" if not vault_file.is_file() else ("rebuilt" if _officer_key().is_file() else "deleted")
     return erasure
@@ -397,6 +403,30 @@ def _withdraw_report(run: RunDir) -> None:
         run.resolve_entry(entry["path"]).unlink(missing_ok=True)
     manifest.get("stages", {}).pop(REPORT_STAGE, None)
     run.save_manifest(manifest)
+
+
+def _review_mentions(run: RunDir, ids: set[str]) -> bool:
+    """Whether the review pack asks about one of `ids` (an unreadable key counts as yes: erasure errs on the safe side)."""
+    key = run.root / REVIEW / "key.json"
+    if not key.exists():
+        return False
+    try:
+        items = read_json(key)["items"].values()
+        return any(item["record_id"] in ids for item in items)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return True
+
+
+def _withdraw_review(run: RunDir) -> None:
+    """The pack shows the subject's (scrubbed) question and answers, the key and grades name the record.
+
+    Rewriting a half-graded blind pack would change what reviewers saw, so the whole review is
+    withdrawn; `appliance review export` makes a new one. Files first, as for the report.
+    """
+    shutil.rmtree(run.root / REVIEW, ignore_errors=True)
+    manifest = run.manifest
+    if manifest.pop(REVIEW, None) is not None:
+        run.save_manifest(manifest)
 
 
 def _record_erasure(run: RunDir, erasure: Erasure, status: str) -> None:

@@ -442,3 +442,41 @@ def test_a_purge_killed_while_withdrawing_the_report_withdraws_it_when_run_again
     assert not report.exists()
     assert "report" not in run.manifest["stages"]
     assert verify_run(run_dir).ok
+
+
+def plant_review(run_dir: Path, record_ids: list[str]) -> Path:
+    """A review pack as `appliance review export` leaves it: the pack files and the slot key naming each item's record."""
+    review = run_dir / "review"
+    items = {f"item-{n:03d}": {"record_id": rid, "slots": {"A": "adapter", "B": "reference", "C": "retrieval"}} for n, rid in enumerate(record_ids, 1)}
+    write_json(review / "key.json", {"adapter": "adapter", "baseline": "retrieval", "seed": 0, "pack_csv_sha256": "0" * 64, "items": items})
+    write_bytes(review / "pack" / "review.csv", b"item_id,question,answer_A,answer_B,answer_C\n")
+    return review
+
+
+def _ids(run_dir: Path) -> tuple[set[str], list[str]]:
+    from appliance.purge import _subject_record_ids
+
+    subject = _subject_record_ids(RunDir(run_dir), SUBJECT)
+    others = [row["id"] for row in read_jsonl(run_dir / "scrub" / "records.jsonl") if row["id"] not in subject]
+    return subject, others
+
+
+def test_a_review_pack_that_asked_about_the_subject_is_withdrawn(run_dir: Path) -> None:
+    subject, others = _ids(run_dir)
+    review = plant_review(run_dir, [others[0], sorted(subject)[0]])
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 0, output
+    assert "review: pack, key and grades withdrawn" in output
+    assert not review.exists()
+    assert RunDir(run_dir).manifest["erasures"][0]["review_withdrawn"] is True
+    assert verify_run(run_dir).ok
+
+
+def test_a_review_pack_about_other_subjects_is_kept(run_dir: Path) -> None:
+    _, others = _ids(run_dir)
+    review = plant_review(run_dir, others[:2])
+    code, output = purge(str(run_dir), "--subject", SUBJECT)
+    assert code == 0, output
+    assert "review:" not in output
+    assert (review / "key.json").exists()
+    assert RunDir(run_dir).manifest["erasures"][0]["review_withdrawn"] is False

@@ -49,6 +49,11 @@ def purge(run_dir: Path, subject_id: str, dry_run: bool) -> None:
         click.echo(f"  retrain: {adapter} was trained on this subject's records")
     if erasure.report_withdrawn:
         click.echo(f"  report: {'would be ' if dry_run else ''}withdrawn (it described the data before the erasure)")
+    if erasure.review_withdrawn:
+        click.echo(
+            f"  review: pack, key and grades {'would be ' if dry_run else ''}withdrawn (the pack asked about this subject); "
+            "export a new one with `appliance review export`, and delete copies of the old pack sent to reviewers"
+        )
     if erasure.stale_stages:
         click.echo(f"  stale: {', '.join(erasure.stale_stages)}; rebuild with `appliance run SOURCES --out {run_dir}`")
 
