@@ -108,7 +108,7 @@ def _evaluate(ctx: StageContext) -> StageOutput:
         write_json(generation_path, generation)
         outputs.append(generation_path)
         summary["generation"] = generation
-        ctx.echo(f"  generation sample: {generation['records']} held-out prompts, {generation['pii_emitted']} PII findings in {generation['answers_with_pii']} answers, p95 latency {generation['latency_p95_s']}s")
+        ctx.echo(f"  generation sample: {generation['records']} held-out prompts, {generation['pii_emitted']} PII findings ({generation['answers_with_pii']} answers with any), p95 latency {generation['latency_p95_s']}s")
     if ctx.config.audit.counterfactual_probe:
         from audits.counterfactual_probe import counterfactual_probe
 
