@@ -15,10 +15,9 @@ session-3 work on names, addresses, places and numbers.
 from __future__ import annotations
 
 import pytest
+from scrub_gold import score
 
-from policies.loader import load_policy
-from scrubbers.detect_file import detect_spans
-from scrubbers.evaluation import EvaluationReport, Span, evaluate
+from scrubbers.evaluation import EvaluationReport
 
 # fmt: off
 SNIPPETS: list[tuple[str, list[tuple[str, str]]]] = [
@@ -122,27 +121,9 @@ SNIPPETS: list[tuple[str, list[tuple[str, str]]]] = [
 # fmt: on
 
 
-def gold_records() -> list[dict[str, object]]:
-    records = []
-    for index, (text, labelled) in enumerate(SNIPPETS):
-        spans, searched_from = [], {}
-        for label, value in labelled:
-            # A value repeated in the text ("Lisbon" twice) is labelled at each place in order.
-            start = text.index(value, searched_from.get(value, 0))
-            searched_from[value] = start + len(value)
-            spans.append({"start": start, "end": start + len(value), "label": label})
-        records.append({"id": f"gen-{index}", "text": text, "spans": spans})
-    return records
-
-
 @pytest.fixture(scope="module")
 def report() -> EvaluationReport:
-    gold = gold_records()
-    predicted = [
-        [Span(s["start"], s["end"], s["entity_type"]) for s in spans]
-        for spans in detect_spans(load_policy("default"), [str(record["text"]) for record in gold])
-    ]
-    return evaluate(gold, predicted)
+    return score(SNIPPETS, "gen")
 
 
 def test_the_snippets_are_enterprise_sized() -> None:

@@ -23,10 +23,10 @@ before the work, 0.950 / 0.969 after it.
 from __future__ import annotations
 
 import pytest
+from scrub_gold import score
 
 from policies.loader import load_policy
-from scrubbers.detect_file import detect_spans
-from scrubbers.evaluation import DEFAULT_LABEL_MAP, EvaluationReport, Span, evaluate
+from scrubbers.evaluation import DEFAULT_LABEL_MAP, EvaluationReport
 
 # fmt: off
 SNIPPETS: list[tuple[str, list[tuple[str, str]]]] = [
@@ -185,35 +185,14 @@ LATER_RECALL_FLOOR = 0.94
 LABEL_MAP = {**DEFAULT_LABEL_MAP, "PERSON": None}
 
 
-def gold_records(snippets: list[tuple[str, list[tuple[str, str]]]] = SNIPPETS) -> list[dict[str, object]]:
-    records = []
-    for index, (text, labelled) in enumerate(snippets):
-        spans, searched_from = [], {}
-        for label, value in labelled:
-            start = text.index(value, searched_from.get(value, 0))
-            searched_from[value] = start + len(value)
-            spans.append({"start": start, "end": start + len(value), "label": label})
-        records.append({"id": f"ent-{index}", "text": text, "spans": spans})
-    return records
-
-
-def score(snippets: list[tuple[str, list[tuple[str, str]]]]) -> EvaluationReport:
-    gold = gold_records(snippets)
-    predicted = [
-        [Span(s["start"], s["end"], s["entity_type"]) for s in spans]
-        for spans in detect_spans(load_policy("default"), [str(record["text"]) for record in gold])
-    ]
-    return evaluate(gold, predicted, label_map=LABEL_MAP)
-
-
 @pytest.fixture(scope="module")
 def report() -> EvaluationReport:
-    return score(SNIPPETS)
+    return score(SNIPPETS, "ent", LABEL_MAP)
 
 
 @pytest.fixture(scope="module")
 def later_report() -> EvaluationReport:
-    return score(LATER_SNIPPETS)
+    return score(LATER_SNIPPETS, "ent", LABEL_MAP)
 
 
 def test_the_snippets_cover_every_non_person_type_the_default_policy_redacts() -> None:

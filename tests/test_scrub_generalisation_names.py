@@ -22,10 +22,9 @@ in between. The bar asserted is the honest one measured.
 from __future__ import annotations
 
 import pytest
+from scrub_gold import score
 
-from policies.loader import load_policy
-from scrubbers.detect_file import detect_spans
-from scrubbers.evaluation import EvaluationReport, Span, evaluate
+from scrubbers.evaluation import EvaluationReport
 
 LABEL_MAP = {"PERSON": "PERSON", "OTHER": None}
 MEASURED_PERSON_RECALL = 0.88
@@ -109,26 +108,9 @@ SNIPPETS: list[tuple[str, list[tuple[str, str]]]] = [
 # fmt: on
 
 
-def gold_records() -> list[dict[str, object]]:
-    records = []
-    for index, (text, labelled) in enumerate(SNIPPETS):
-        spans, searched_from = [], 0
-        for label, value in labelled:
-            start = text.index(value, searched_from)
-            searched_from = start + len(value)
-            spans.append({"start": start, "end": start + len(value), "label": label})
-        records.append({"id": f"names-{index}", "text": text, "spans": spans})
-    return records
-
-
 @pytest.fixture(scope="module")
 def report() -> EvaluationReport:
-    gold = gold_records()
-    predicted = [
-        [Span(s["start"], s["end"], s["entity_type"]) for s in spans]
-        for spans in detect_spans(load_policy("default"), [str(record["text"]) for record in gold])
-    ]
-    return evaluate(gold, predicted, label_map=LABEL_MAP)
+    return score(SNIPPETS, "names", LABEL_MAP)
 
 
 def test_the_snippets_cover_many_names() -> None:
