@@ -98,6 +98,8 @@ class TrainConfig(Strict):
     # Trade compute for memory (recompute activations in backward); 4-bit base weights need bitsandbytes and a CUDA GPU.
     gradient_checkpointing: bool = False
     load_in_4bit: bool = False
+    # auto: bfloat16 on a CUDA GPU that supports it (frozen base in bf16, trained weights float32), float32 elsewhere.
+    precision: Literal["auto", "fp32", "bf16"] = "auto"
     # Also write the base model with the adapter merged in (train/merged/), for serving without peft.
     merge: bool = False
 

@@ -47,8 +47,8 @@ def check_safetensors(model_dir: Path) -> None:
     raise ApplianceError(f"{model_dir}: no *.safetensors weights; provision the base model folder again")
 
 
-def load_causal_lm(model_dir: Path, device: torch.device | None = None, *, load_in_4bit: bool = False):
-    """The model in float32 on `device` (default: pick_device()), from safetensors, without remote code.
+def load_causal_lm(model_dir: Path, device: torch.device | None = None, *, load_in_4bit: bool = False, dtype: torch.dtype = torch.float32):
+    """The model in `dtype` (float32 unless asked) on `device` (default: pick_device()), from safetensors, without remote code.
 
     load_in_4bit: NF4 base weights through bitsandbytes (CUDA only; check_method refuses it elsewhere),
     compute in bfloat16; the trainable adapter stays in float32.
@@ -69,7 +69,7 @@ def load_causal_lm(model_dir: Path, device: torch.device | None = None, *, load_
         local_files_only=True,
         trust_remote_code=False,
         use_safetensors=True,
-        dtype=torch.float32,
+        dtype=dtype,
         **options,
     )
     return model if load_in_4bit else model.to(device or pick_device())

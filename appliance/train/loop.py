@@ -23,9 +23,8 @@ import torch.nn.functional as F
 from appliance.config import TrainConfig
 from appliance.errors import ApplianceError
 from appliance.records import Record
-from appliance.train import privacy
+from appliance.train import distributed, privacy
 from appliance.train.checkpoint import latest_checkpoint, load_checkpoint, save_adapter, save_checkpoint, save_merged
-from appliance.train import distributed
 from appliance.train.data import IGNORE, Example, LengthGroupedLoader, encode_for_task
 from appliance.train.lm import load_causal_lm, load_tokenizer, pick_device
 from appliance.train.methods import (  # noqa: F401  (lora_targets and build_lora_model are part of this module's API)
@@ -37,8 +36,8 @@ from appliance.train.methods import (  # noqa: F401  (lora_targets and build_lor
     trainable_snapshot,
 )
 from appliance.train.packing import model_inputs, pack_examples, pack_whole_examples, verify_isolation
+from appliance.train.precision import apply_autocast, resolve_precision
 from appliance.train.validation import EarlyStopping, validation_loss
-
 
 
 @dataclass(frozen=True)
@@ -95,9 +94,12 @@ def run_fingerprint(config: TrainConfig, examples, task: str = "instruction") ->
 
 
 def per_example_loss(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(sum of token losses, trained-token count) per row; position t predicts token t + 1."""
+    """(sum of token losses, trained-token count) per row; position t predicts token t + 1.
+
+    Always in float32: bf16 logits would round a near-certain token's loss to zero.
+    """
     labels = labels[:, 1:]
-    token_loss = F.cross_entropy(logits[:, :-1].transpose(1, 2), labels, ignore_index=IGNORE, reduction="none")
+    token_loss = F.cross_entropy(logits[:, :-1].float().transpose(1, 2), labels, ignore_index=IGNORE, reduction="none")
     return token_loss.sum(dim=1), (labels != IGNORE).sum(dim=1)
 
 
@@ -232,15 +234,16 @@ def train_lora(
     ranks = distributed.init_distributed(dp=config.dp)  # one process unless launched by torchrun
     device = distributed.device_for(ranks) if ranks.enabled else pick_device()
     check_method(config, task=task, cuda=device.type == "cuda")
+    precision = resolve_precision(config.precision, device=device, method=config.method, load_in_4bit=config.load_in_4bit)
     tokenizer = load_tokenizer(model_dir)
     data = prepare_data(records, tokenizer, config, task)
     if not data.examples:
         raise ApplianceError(f"none of the {len(records)} records has a token to train on; check the ingest output")
     validation_examples = encode_for_task(validation, tokenizer, config.max_seq_len, task=task, assistant_turns=config.assistant_turns) if validation else []
-    base = load_causal_lm(model_dir, device, load_in_4bit=config.load_in_4bit)
-    model = peft_model = build_trainable_model(base, config)
+    base = load_causal_lm(model_dir, device, load_in_4bit=config.load_in_4bit, dtype=precision.base_dtype)
+    model = peft_model = apply_autocast(build_trainable_model(base, config), precision, device)
     if data.packed:
-        verify_isolation(peft_model, len(tokenizer))
+        verify_isolation(peft_model, len(tokenizer), tolerance=precision.logit_tolerance)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
     optimizer = build_optimizer(model, learning_rate=config.learning_rate, weight_decay=config.weight_decay)
@@ -376,6 +379,9 @@ def train_lora(
         "kept_weights_of_step": stopper.best_step if best is not None else step,
         "gradient_checkpointing": config.gradient_checkpointing,
         "load_in_4bit": config.load_in_4bit,
+        "precision": precision.name,
+        "precision_detail": precision.describe(),
+        "device": str(device),
         "processes": ranks.world_size,
     }
     if data.subjects is not None:
