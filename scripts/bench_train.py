@@ -8,7 +8,7 @@ per step is larger: compare tokens per second, not steps. DP-SGD cannot pack (a 
 privacy unit), so DP overhead is measured against the trainer with packing off (one example
 per row, length-grouped): DP on vs off on the same batching. Reported per variant: real
 (non-padding) tokens per second, the padding share, peak memory, and MFU against a matmul peak
-measured here in the model's dtype (float32). FLOPs per real token are taken as 4 x parameters
+measured here in the training dtype (--precision). FLOPs per real token are taken as 4 x parameters
 (forward + input gradients; LoRA's own weight gradients are negligible), attention ignored.
 --rounds N repeats the variants in turn (A B C D A B C D ...) so that a changing machine load
 falls on all of them alike; tokens and seconds are summed over rounds. On a shared, loaded
@@ -37,6 +37,7 @@ from appliance.train.data import encode_for_task
 from appliance.train.lm import load_causal_lm, load_tokenizer, pick_device
 from appliance.train.loop import build_lora_model, build_optimizer, lora_targets, train_lora
 
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
 WORDS = "account balance branch card loan rate payment transfer statement deposit fee credit limit savings".split()
 
 
@@ -79,9 +80,9 @@ def peak_memory_gib(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # process-wide high-water mark
 
 
-def matmul_peak(device: torch.device, size: int, clock=time.perf_counter) -> float:
-    """Best of a few float32 matrix products, in FLOP/s (timed by `clock`, like the variants)."""
-    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
+def matmul_peak(device: torch.device, size: int, clock=time.perf_counter, dtype: torch.dtype = torch.float32) -> float:
+    """Best of a few matrix products in `dtype`, in FLOP/s (timed by `clock`, like the variants)."""
+    a, b = torch.randn(size, size, device=device, dtype=dtype), torch.randn(size, size, device=device, dtype=dtype)
     best = 0.0
     for _ in range(5):
         sync(device)
@@ -99,7 +100,8 @@ def plain_peft_loop(model_dir: Path, records, args, device) -> dict:
         texts = [r.text for r in records]
     else:
         texts = [tokenizer.apply_chat_template([{"role": m.role, "content": m.content} for m in r.messages], tokenize=False) for r in records]
-    model = build_lora_model(load_causal_lm(model_dir, device), r=8, alpha=16, dropout=0.0, target_modules=lora_targets("llama", None))
+    base = load_causal_lm(model_dir, device, dtype=DTYPES[args.precision])  # as a user would load it: torch_dtype=...
+    model = build_lora_model(base, r=8, alpha=16, dropout=0.0, target_modules=lora_targets("llama", None))
     optimizer = build_optimizer(model, learning_rate=3e-4, weight_decay=0.0)
     model.train()
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
@@ -127,6 +129,7 @@ def plain_peft_loop(model_dir: Path, records, args, device) -> dict:
 def appliance_trainer(model_dir: Path, records, args, device, *, dp: bool, packing: bool = True) -> dict:
     config = TrainConfig(
         max_steps=args.steps, batch_size=args.batch_size, max_seq_len=args.max_seq_len, checkpoint_every=0, dp=dp, accountant="rdp", packing=packing,
+        precision=args.precision,
     )
     events: list[dict] = []
     cpu_marks: list[float] = []  # process CPU time at the end of each step
@@ -199,6 +202,10 @@ def main() -> None:
     parser.add_argument("--task", choices=["instruction", "completion"], default="instruction")
     parser.add_argument("--no-dp", action="store_true", help="skip the DP-SGD variant")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument(
+        "--precision", choices=sorted(DTYPES), default="fp32",
+        help="bf16: base weights in bfloat16 for the plain loop and the trainer alike (GPUs; adapters stay float32)",
+    )
     parser.add_argument("--rounds", type=int, default=1, help="repeat the variants in turn, summing tokens and seconds")
     parser.add_argument(
         "--clock", choices=["wall", "cpu"], default="wall",
@@ -221,10 +228,12 @@ def main() -> None:
     examples = encode_for_task(records, tokenizer, args.max_seq_len, task=args.task)
     mean_len = sum(len(e.input_ids) for e in examples) / len(examples)
     parameters = sum(p.numel() for p in load_causal_lm(model_dir, torch.device("cpu")).parameters())
-    peak = matmul_peak(device, 8192 if device.type == "cuda" else 1024, time.process_time if args.clock == "cpu" else time.perf_counter)
-    print(f"device {device.type}  threads {torch.get_num_threads()}  clock {args.clock}  load average {os.getloadavg()[0]:.1f}  model {model_dir.name} ({parameters / 1e6:.0f}M params, float32)")
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    peak = matmul_peak(device, 8192 if device.type == "cuda" else 1024, clock, DTYPES[args.precision])
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    print(f"device {name}  threads {torch.get_num_threads()}  clock {args.clock}  load average {os.getloadavg()[0]:.1f}  model {model_dir.name} ({parameters / 1e6:.0f}M params, {args.precision})")
     print(f"task {args.task}  records {len(records)}  mean length {mean_len:.0f} tokens  max_seq_len {args.max_seq_len}  batch {args.batch_size}  steps {args.steps} (first {args.warmup} untimed)")
-    print(f"measured float32 matmul peak {peak / 1e12:.2f} TFLOP/s")
+    print(f"measured {args.precision} matmul peak {peak / 1e12:.2f} TFLOP/s")
     print("padding share by batch layout on this data: " + ", ".join(f"{name} {share:.0%}" for name, share in layout_padding(examples, args).items()))
 
     plain, packed, unpacked, private = (
