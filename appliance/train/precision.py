@@ -35,6 +35,7 @@ class Precision:
     name: str  # "fp32" or "bf16": what the stage records
     base_dtype: torch.dtype  # dtype the base model's weights are loaded in
     autocast: torch.dtype | None  # dtype of torch.autocast around the forward pass, or None
+    four_bit: bool = False  # base weights quantised to NF4 by bitsandbytes, computing in base_dtype
 
     @property
     def logit_tolerance(self) -> float:
@@ -44,6 +45,8 @@ class Precision:
     def describe(self) -> str:
         if self.name == "fp32":
             return "float32"
+        if self.four_bit:
+            return "4-bit NF4 base computing in bfloat16, float32 trainable weights"
         if self.autocast is not None:
             return "bfloat16 autocast over float32 weights"
         return "bfloat16 base weights, float32 trainable weights"
@@ -68,7 +71,9 @@ def resolve_precision(requested: str, *, device: torch.device, method: str, load
         return Precision("fp32", torch.float32, None)
     if not bf16_supported(device):
         raise ApplianceError(f"this {device.type} device has no bfloat16 support (CUDA needs compute capability 8.0 or newer); set train.precision: fp32")
-    if method == "lora" or load_in_4bit:
+    if load_in_4bit:
+        return Precision("bf16", torch.bfloat16, None, four_bit=True)
+    if method == "lora":
         return Precision("bf16", torch.bfloat16, None)
     return Precision("bf16", torch.float32, torch.bfloat16)
 
