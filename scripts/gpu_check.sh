@@ -35,7 +35,7 @@ PY
 fi
 
 echo "== trainer tests on the GPU (precision auto = bf16 where supported)"
-APPLIANCE_TEST_SMOLLM2_DIR="$shape" timeout 180 python3 -m pytest -q -p no:cacheprovider --timeout 120 --maxfail 15 --tb=short \
+APPLIANCE_TEST_SMOLLM2_DIR="$shape" timeout 180 python3 -m pytest -q -p no:cacheprovider --timeout 120 --maxfail 15 --tb=short -m "not integration" \
   tests/test_train_precision.py tests/test_train_loop.py tests/test_train_methods.py tests/test_train_packing.py \
   tests/test_train_resume.py tests/test_train_speed_microbatch.py tests/test_train_subject_dp.py tests/test_train_dp_learns.py \
   tests/test_train_validation.py tests/test_train_classification.py 2>&1 | tee "$out/pytest.log" | tail -40
