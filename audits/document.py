@@ -153,6 +153,7 @@ def training_blocks(report: dict[str, Any]) -> list[Block]:
         ("Loss, first to last step", f"{fmt(training.get('first_loss'))} to {fmt(training.get('last_loss'))}"),
         ("Duration", f"{fmt(training.get('duration_s'), 1)} s"),
         ("Hardware", f"{hardware.get('device', '–')}, {hardware.get('threads', '–')} threads, {hardware.get('machine', '–')}"),
+        ("Precision", {"fp32": "float32", "bf16": "bfloat16 (trained weights float32)"}.get(hardware.get("precision"), "float32 (not recorded)")),
         ("PyTorch", training.get("torch", "–")),
     )
     curve = [(p["step"], p["loss"]) for p in training.get("curve", []) if p.get("loss") is not None]

@@ -177,10 +177,10 @@ def execute(ctx: StageContext) -> StageOutput:
         "stopped_early": result.stopped_early,
         "dp": result.dp,
         "duration_s": round(duration, 2),
-        "hardware": {"device": "cuda" if torch.cuda.is_available() else "cpu", "threads": torch.get_num_threads(), "machine": platform.machine()},
+        "hardware": {"device": "cuda" if torch.cuda.is_available() else "cpu", "precision": result.details["precision"], "threads": torch.get_num_threads(), "machine": platform.machine()},
         "torch": torch.__version__,
     }
-    ctx.echo(f"  trained {result.steps} steps in {duration:.0f}s: loss {result.first_loss:.3f} -> {result.last_loss:.3f}" + (f", epsilon {result.dp['epsilon']:.2f} (delta {result.dp['delta']:.1e})" if result.dp else ""))
+    ctx.echo(f"  trained {result.steps} steps in {duration:.0f}s on {result.details['device']} ({result.details['precision']}): loss {result.first_loss:.3f} -> {result.last_loss:.3f}" + (f", epsilon {result.dp['epsilon']:.2f} (delta {result.dp['delta']:.1e})" if result.dp else ""))
     return StageOutput(
         outputs=[split_path, metrics_path, *adapter_files, *merged_files],
         counts={"train_records": len(train_records), "validation_records": len(held_out), "steps": result.steps},
