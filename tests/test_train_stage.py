@@ -70,5 +70,5 @@ def test_train_command_offers_the_training_options() -> None:
     result = CliRunner().invoke(main, ["train", "--help"])
     assert result.exit_code == 0
     for flag in ("--method [lora|full|prefix|ia3]", "--merge / --no-merge", "--privacy-unit [record|subject]", "--eval-every N",
-                 "--early-stopping-patience N", "--packing / --no-packing", "--load-in-4bit", "--tracking [none|tensorboard|mlflow]"):
+                 "--early-stopping-patience N", "--packing / --no-packing", "--load-in-4bit", "--precision [auto|fp32|bf16]", "--tracking [none|tensorboard|mlflow]"):
         assert flag in result.output, flag

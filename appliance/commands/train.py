@@ -26,13 +26,15 @@ from appliance.commands.options import RUN_DIR, config_option, policy_option, tr
 @click.option("--packing/--no-packing", default=None, help="Without DP, pack several examples per row (positions restart, no cross-example attention): documents fill rows, conversations and labelled rows stay whole.")
 @click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=None, help="Recompute activations in backward: less memory, more time.")
 @click.option("--load-in-4bit/--no-load-in-4bit", default=None, help="4-bit base weights (needs a CUDA GPU and bitsandbytes).")
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), help="auto (default): bf16 base weights on a CUDA GPU that supports it, float32 on CPU; trained weights stay float32.")
 @click.option("--tracking", type=click.Choice(["none", "tensorboard", "mlflow"]), help="Also write metrics to an offline tracker under RUN/tracking.")
 @user_errors
 def train(
     run_dir: Path, policy: str | None, config_file: Path | None, force: bool, base_model: str | None, dp: bool | None,
     epsilon: float | None, max_steps: int | None, resume: bool, show_masking: int | None, method: str | None,
     merge: bool | None, privacy_unit: str | None, eval_every: int | None, early_stopping_patience: int | None,
-    packing: bool | None, gradient_checkpointing: bool | None, load_in_4bit: bool | None, tracking: str | None,
+    packing: bool | None, gradient_checkpointing: bool | None, load_in_4bit: bool | None, precision: str | None,
+    tracking: str | None,
 ) -> None:
     """Fine-tune on the training split (a LoRA adapter by default); --dp trains with Opacus DP-SGD.
 
@@ -56,6 +58,7 @@ def train(
             "method": method, "merge": merge, "privacy_unit": privacy_unit, "eval_every": eval_every,
             "early_stopping_patience": early_stopping_patience, "packing": packing,
             "gradient_checkpointing": gradient_checkpointing, "load_in_4bit": load_in_4bit,
+            "precision": precision,
         })
         overrides["tracking"] = {"backend": tracking}
         overrides["train"]["resume"] = resume  # never inherited from an earlier invocation
