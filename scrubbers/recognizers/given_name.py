@@ -14,9 +14,8 @@ are matched by pattern.
 from __future__ import annotations
 
 import regex
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from scrubbers.recognizers.finder import FinderRecognizer
 from scrubbers.recognizers.name_lists import given_names
 
 SURNAME = r"\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?"
@@ -57,16 +56,8 @@ def find_names(text: str) -> list[tuple[int, int, float]]:
     return found
 
 
-class GivenNameRecognizer(EntityRecognizer):
+class GivenNameRecognizer(FinderRecognizer):
     """Listed given names (with their surnames when present) and initial-in-the-middle names."""
 
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["PERSON"], name="GivenNameRecognizer")
-
-    def load(self) -> None:
-        given_names()
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        if "PERSON" not in entities:
-            return []
-        return [RecognizerResult("PERSON", start, end, score) for start, end, score in find_names(text)]
+    find = staticmethod(find_names)
+    load_lists = staticmethod(given_names)

@@ -14,9 +14,8 @@ import re
 from collections.abc import Iterator
 
 import regex
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from scrubbers.recognizers.finder import FinderRecognizer
 from scrubbers.recognizers.name_lists import folded_surnames
 from scrubbers.recognizers.name_words import ANY_WORD, PARTICLE, is_name_word, listed_word
 
@@ -142,16 +141,8 @@ def find_context_names(text: str) -> list[tuple[int, int, float]]:
     return found
 
 
-class ContextualNameRecognizer(EntityRecognizer):
+class ContextualNameRecognizer(FinderRecognizer):
     """Names after a role or relation word, a greeting, a sign-off or a verb that takes a person."""
 
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["PERSON"], name="ContextualNameRecognizer")
-
-    def load(self) -> None:
-        folded_surnames()
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        if "PERSON" not in entities:
-            return []
-        return [RecognizerResult("PERSON", start, end, score) for start, end, score in find_context_names(text)]
+    find = staticmethod(find_context_names)
+    load_lists = staticmethod(folded_surnames)

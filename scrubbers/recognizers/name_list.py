@@ -14,9 +14,8 @@ The text is walked once, word by word, so long documents cost no more than their
 
 from __future__ import annotations
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from scrubbers.recognizers.finder import FinderRecognizer
 from scrubbers.recognizers.name_lists import fold, folded_places, folded_surnames, given_names
 from scrubbers.recognizers.name_words import NOT_A_NAME, TOKEN, is_name_word, is_particle, listed_word
 
@@ -136,21 +135,13 @@ def _lists(text: str) -> list[list[list[Word]]]:
     return lists
 
 
-def find_listed_names(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each name in lists of names."""
-    return [span for items in _lists(text) for span in _names_in_list(items)]
+def find_listed_names(text: str) -> list[tuple[int, int, float]]:
+    """(start, end, score) of each name in lists of names."""
+    return [(start, end, SCORE) for items in _lists(text) for start, end in _names_in_list(items)]
 
 
-class NameListRecognizer(EntityRecognizer):
+class NameListRecognizer(FinderRecognizer):
     """Each item of a comma or "and" list whose items are mostly listed names."""
 
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["PERSON"], name="NameListRecognizer")
-
-    def load(self) -> None:
-        folded_surnames()
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        if "PERSON" not in entities:
-            return []
-        return [RecognizerResult("PERSON", start, end, SCORE) for start, end in find_listed_names(text)]
+    find = staticmethod(find_listed_names)
+    load_lists = staticmethod(folded_surnames)

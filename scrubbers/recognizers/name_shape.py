@@ -12,9 +12,8 @@ start with one.
 from __future__ import annotations
 
 import regex
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from scrubbers.recognizers.finder import FinderRecognizer
 from scrubbers.recognizers.name_lists import folded_surnames
 from scrubbers.recognizers.name_words import (
     CAPITALISED_NAME_WORD,
@@ -64,16 +63,8 @@ def find_shaped_names(text: str) -> list[tuple[int, int, float]]:
     return found
 
 
-class ShapedNameRecognizer(EntityRecognizer):
+class ShapedNameRecognizer(FinderRecognizer):
     """Capitalised names joined by a particle after a listed name, or ending like a family name."""
 
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["PERSON"], name="ShapedNameRecognizer")
-
-    def load(self) -> None:
-        folded_surnames()
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        if "PERSON" not in entities:
-            return []
-        return [RecognizerResult("PERSON", start, end, score) for start, end, score in find_shaped_names(text)]
+    find = staticmethod(find_shaped_names)
+    load_lists = staticmethod(folded_surnames)

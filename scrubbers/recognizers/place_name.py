@@ -21,9 +21,8 @@ import functools
 import unicodedata
 
 import regex
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from scrubbers.recognizers.finder import FinderRecognizer
 from scrubbers.recognizers.wordlist import read_list
 
 COUNTRY_LIST = "places.txt"
@@ -103,8 +102,8 @@ def is_listed_place(name: str) -> bool:
     return bool(words) and any(words[: len(listed)] == listed for listed in gazetteer().by_first_word.get(words[0], ()))
 
 
-def find_places(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each listed place name in `text`: capitalised, or lowercase after a place cue."""
+def find_places(text: str) -> list[tuple[int, int, float]]:
+    """(start, end, score) of each listed place name in `text`: capitalised, or lowercase after a place cue."""
     listed = gazetteer()
     tokens = list(WORD.finditer(text))
     found: list[tuple[int, int]] = []
@@ -137,7 +136,7 @@ def find_places(text: str) -> list[tuple[int, int]]:
         index += matched or 1
     # A town line above a country may hold a shorter listed name ("Ostrov" in "Ostrov nad Ohrí").
     spans = sorted(set(found))
-    return [span for span in spans if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in spans)]
+    return [(*span, SCORE) for span in spans if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in spans)]
 
 
 def _lowercase_allowed(text: str, tokens: list[regex.Match[str]], index: int, found: list[tuple[int, int]]) -> bool:
@@ -160,16 +159,9 @@ def _town_line_above(text: str, country_start: int) -> list[tuple[int, int]]:
     return [(above_start + town.start(), above_start + town.end())] if town else []
 
 
-class PlaceNameRecognizer(EntityRecognizer):
+class PlaceNameRecognizer(FinderRecognizer):
     """Listed countries, regions and cities, capitalised or in capitals."""
 
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["LOCATION"], name="PlaceNameRecognizer")
-
-    def load(self) -> None:
-        gazetteer()
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        if "LOCATION" not in entities:
-            return []
-        return [RecognizerResult("LOCATION", start, end, SCORE) for start, end in find_places(text)]
+    ENTITY = "LOCATION"
+    find = staticmethod(find_places)
+    load_lists = staticmethod(gazetteer)

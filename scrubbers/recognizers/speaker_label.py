@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 import regex
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from scrubbers.recognizers.finder import FinderRecognizer
 from scrubbers.recognizers.name_phrase import FIELD_LABELS
 
 SCORE = 0.5
@@ -23,27 +22,18 @@ LABEL = regex.compile(
 )
 
 
-def find_speakers(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every speaker label that recurs or opens a quotation."""
+def find_speakers(text: str) -> list[tuple[int, int, float]]:
+    """(start, end, score) of every speaker label that recurs or opens a quotation."""
     turns: dict[str, list[tuple[int, int]]] = defaultdict(list)
     quoted: set[str] = set()
     for match in LABEL.finditer(text):
         turns[match.group("name")].append(match.span("name"))
         if match.group("quoted"):
             quoted.add(match.group("name"))
-    return sorted(span for name, spans in turns.items() if len(spans) >= 2 or name in quoted for span in spans)
+    return sorted((start, end, SCORE) for name, spans in turns.items() if len(spans) >= 2 or name in quoted for start, end in spans)
 
 
-class SpeakerLabelRecognizer(EntityRecognizer):
+class SpeakerLabelRecognizer(FinderRecognizer):
     """Labels that start two or more lines, or a quoted line, before a colon."""
 
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["PERSON"], name="SpeakerLabelRecognizer")
-
-    def load(self) -> None:
-        pass
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        if "PERSON" not in entities:
-            return []
-        return [RecognizerResult("PERSON", start, end, SCORE) for start, end in find_speakers(text)]
+    find = staticmethod(find_speakers)

@@ -10,9 +10,8 @@ function words before the surname ("The", "Yesterday") are not taken as given na
 from __future__ import annotations
 
 import regex
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from scrubbers.recognizers.finder import FinderRecognizer
 from scrubbers.recognizers.name_lists import fold, folded_also_words, folded_surnames, given_names
 
 SCORE = 0.5
@@ -36,8 +35,8 @@ NOT_GIVEN = frozenset(
 )
 
 
-def find_full_names(text: str) -> list[tuple[int, int]]:
-    """(start, end) of "Given Surname" pairs whose surname is listed; a possessive "'s" stays outside."""
+def find_full_names(text: str) -> list[tuple[int, int, float]]:
+    """(start, end, score) of "Given Surname" pairs whose surname is listed; a possessive "'s" stays outside."""
     listed, given = folded_surnames(), given_names()
     found = []
     for match in CANDIDATE.finditer(text, overlapped=True):
@@ -53,20 +52,12 @@ def find_full_names(text: str) -> list[tuple[int, int]]:
         # "Chronic Kidney", "Bone Marrow": a surname that is also a word needs a listed given name.
         if key in folded_also_words() and first not in given:
             continue
-        found.append((match.start(), end))
+        found.append((match.start(), end, SCORE))
     return found
 
 
-class SurnameRecognizer(EntityRecognizer):
+class SurnameRecognizer(FinderRecognizer):
     """A capitalised word, an optional initial, then a listed surname."""
 
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["PERSON"], name="SurnameRecognizer")
-
-    def load(self) -> None:
-        folded_surnames()
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        if "PERSON" not in entities:
-            return []
-        return [RecognizerResult("PERSON", start, end, SCORE) for start, end in find_full_names(text)]
+    find = staticmethod(find_full_names)
+    load_lists = staticmethod(folded_surnames)

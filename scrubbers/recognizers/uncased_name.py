@@ -11,9 +11,8 @@ lower case or capitals a listed given name followed by a word with a family-name
 
 from __future__ import annotations
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from scrubbers.recognizers.finder import FinderRecognizer
 from scrubbers.recognizers.name_lists import fold, folded_given_names, folded_places, folded_surnames
 from scrubbers.recognizers.name_words import TOKEN, has_surname_ending, listed_word
 
@@ -31,9 +30,9 @@ def _style(word: str) -> str:
     return "mixed"
 
 
-def find_uncased_names(text: str) -> list[tuple[int, int]]:
-    """(start, end) of runs of two or more listed name words written alike, separated by spaces."""
-    found: list[tuple[int, int]] = []
+def find_uncased_names(text: str) -> list[tuple[int, int, float]]:
+    """(start, end, score) of runs of two or more listed name words written alike, separated by spaces."""
+    found: list[tuple[int, int, float]] = []
     run: list[tuple[int, int, str]] = []
 
     def close() -> None:
@@ -43,7 +42,7 @@ def find_uncased_names(text: str) -> list[tuple[int, int]]:
         words = " ".join(word for _, _, word in run)
         names = [word for _, _, word in run if len(word.rstrip(".")) > 1]
         if len(names) >= 2 and fold(words) not in folded_places():
-            found.append((run[0][0], run[-1][1]))
+            found.append((run[0][0], run[-1][1], SCORE))
         run.clear()
 
     initial: tuple[int, int, str] | None = None
@@ -83,16 +82,8 @@ def find_uncased_names(text: str) -> list[tuple[int, int]]:
     return found
 
 
-class UncasedNameRecognizer(EntityRecognizer):
+class UncasedNameRecognizer(FinderRecognizer):
     """Two or more adjacent listed names written alike, in any case."""
 
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["PERSON"], name="UncasedNameRecognizer")
-
-    def load(self) -> None:
-        folded_surnames()
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        if "PERSON" not in entities:
-            return []
-        return [RecognizerResult("PERSON", start, end, SCORE) for start, end in find_uncased_names(text)]
+    find = staticmethod(find_uncased_names)
+    load_lists = staticmethod(folded_surnames)
