@@ -14,8 +14,10 @@ counted, which bounds the memory of one example at MAX_RECORDS_PER_SUBJECT x max
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -192,15 +194,133 @@ def report(engine, optimizer, loader, *, config: TrainConfig, delta: float) -> d
     }
 
 
-def epsilon_after(accountant, optimizer, loader, *, delta: float, steps: int) -> float:
-    """Epsilon the accountant would report after `steps` more steps at this noise and sample rate."""
+def epsilon_after(accountant, optimizer, loader, *, delta: float, steps: int, exact_above: float | None = None) -> float:
+    """Epsilon the accountant would report after `steps` more steps at this noise and sample rate.
+
+    The trainer asks this before every step, so it must be cheap: RDP reuses each (noise, rate)
+    pair's per-order values (the same arithmetic as Opacus, so the same float), and PRV reuses the
+    discretised distributions of the longest plan asked so far (see prv_epsilon). A PRV value at or
+    above `exact_above` (the policy's limit, less PRV_EXACT_MARGIN) is recomputed exactly as
+    Opacus would, so a stop decision near the limit is the accountant's own.
+    """
+    noise, rate = optimizer.noise_multiplier, loader.sample_rate
+    history = list(accountant.history)
+    if history and tuple(history[-1][:2]) == (noise, rate):  # Opacus merges a repeated (noise, rate), as here
+        history[-1] = (noise, rate, history[-1][2] + steps)
+    else:
+        history.append((noise, rate, steps))
+    mechanism = type(accountant).__name__
+    if mechanism == "RDPAccountant":
+        return rdp_epsilon(history, delta)
+    if mechanism == "PRVAccountant":
+        epsilon = prv_epsilon(history, delta, plans=_PRV_PLANS.setdefault(accountant, []))
+        if exact_above is not None and epsilon > exact_above - PRV_EXACT_MARGIN:
+            epsilon = exact_epsilon("prv", history, delta)
+        return epsilon
+    return exact_epsilon("gdp", history, delta)
+
+
+def exact_epsilon(mechanism: str, history: list[tuple[float, float, int]], delta: float) -> float:
+    """Opacus' own epsilon for this history, computed from scratch."""
     from opacus.accountants import create_accountant
 
-    mechanism = {"PRVAccountant": "prv", "RDPAccountant": "rdp", "GaussianAccountant": "gdp"}[type(accountant).__name__]
-    future = create_accountant(mechanism)
-    future.history = list(accountant.history)
-    if steps == 1:
-        future.step(noise_multiplier=optimizer.noise_multiplier, sample_rate=loader.sample_rate)
-    else:
-        future.history.append((optimizer.noise_multiplier, loader.sample_rate, steps))
-    return float(future.get_epsilon(delta))
+    accountant = create_accountant(mechanism)
+    accountant.history = list(history)
+    return float(accountant.get_epsilon(delta))
+
+
+def rdp_epsilon(history: list[tuple[float, float, int]], delta: float) -> float:
+    """RDPAccountant.get_epsilon without recomputing the per-order RDP of a known (noise, rate) pair."""
+    from opacus.accountants import RDPAccountant
+    from opacus.accountants.analysis import rdp as analysis
+
+    rdp = sum([rdp_per_step(noise, rate) * steps for noise, rate, steps in history])
+    epsilon, _ = analysis.get_privacy_spent(orders=RDPAccountant.DEFAULT_ALPHAS, rdp=rdp, delta=delta)
+    return float(epsilon)
+
+
+@functools.lru_cache(maxsize=16)
+def rdp_per_step(noise: float, rate: float):
+    """One step's RDP at Opacus' default orders (compute_rdp with steps=1, which multiplies by 1)."""
+    from opacus.accountants import RDPAccountant
+    from opacus.accountants.analysis import rdp as analysis
+
+    return analysis.compute_rdp(q=rate, noise_multiplier=noise, steps=1, orders=RDPAccountant.DEFAULT_ALPHAS)
+
+
+# Opacus' PRVAccountant.get_epsilon defaults: the epsilon it returns is an upper bound at most
+# 2 x PRV_EPS_ERROR above the true epsilon, whatever valid discretisation produced it.
+PRV_EPS_ERROR = 0.01
+# Two such bounds (the planned domain's and Opacus' own) differ by at most this much.
+PRV_EXACT_MARGIN = 2 * PRV_EPS_ERROR
+
+
+@dataclass(frozen=True)
+class PRVPlan:
+    """Discretised PRVs on a domain safe for up to `steps[i]` compositions of the i-th (noise, rate)."""
+
+    mechanisms: tuple[tuple[float, float], ...]
+    steps: tuple[int, ...]
+    delta: float
+    discretised: tuple[Any, ...]  # opacus DiscretePRV, one per (noise, rate)
+    spectra: tuple[Any, ...]  # the rfft of each one's pmf: half of every composition's FFT work
+
+    def covers(self, history: list[tuple[float, float, int]], delta: float) -> bool:
+        return (
+            delta == self.delta
+            and tuple((noise, rate) for noise, rate, _ in history) == self.mechanisms
+            and all(steps <= most for (_, _, steps), most in zip(history, self.steps, strict=True))
+        )
+
+
+# Each live accountant's plans, newest first: the run's planned steps, then any longer history.
+_PRV_PLANS: weakref.WeakKeyDictionary[Any, list[PRVPlan]] = weakref.WeakKeyDictionary()
+
+
+def prv_epsilon(history: list[tuple[float, float, int]], delta: float, *, plans: list[PRVPlan]) -> float:
+    """PRVAccountant.get_epsilon, with the domain and discretisation of a longer plan reused.
+
+    Opacus rebuilds both for every call (an RDP search for the domain, then the PRV's CDF on
+    every mesh point): most of a call's cost, and the trainer calls once per step. A domain safe
+    for N compositions is safe for fewer (its bounds come from an epsilon that grows with the
+    step count) and its mesh is finer than fewer need, so composing k <= N steps on it gives an
+    upper bound with the same error guarantee; at k = N it is exactly Opacus' computation. The
+    two bounds differ by at most PRV_EXACT_MARGIN (the reason exact_above exists). `plans` are
+    the ones built so far for this accountant (a few, newest first); a new one is added here.
+    """
+    plan = next((plan for plan in plans if plan.covers(history, delta)), None)
+    if plan is None:
+        plan = prv_plan(history, delta)
+        plans[:] = [plan, *plans[:3]]
+    _, _, upper = compose(plan, [steps for _, _, steps in history]).compute_epsilon(delta, delta / 1000, PRV_EPS_ERROR)
+    return float(upper)
+
+
+def compose(plan: PRVPlan, steps: list[int]):
+    """opacus' compose_heterogeneous (1.6, analysis/prv/compose.py), with each pmf's rfft taken from the plan."""
+    import numpy as np
+    from opacus.accountants.analysis.prv.compose import _compose_convolution_tree
+    from opacus.accountants.analysis.prv.prvs import DiscretePRV
+    from scipy.fft import irfft
+
+    composed = []
+    for discretised, spectrum, count in zip(plan.discretised, plan.spectra, steps, strict=True):
+        pmf = irfft(spectrum**count)
+        shift = count - 1 + (len(pmf) // 2 if count % 2 == 0 else 0)
+        domain = discretised.domain.shift_right(discretised.domain.shifts * (count - 1))
+        composed.append(DiscretePRV(pmf=np.roll(pmf, shift), domain=domain))
+    return _compose_convolution_tree(composed)
+
+
+def prv_plan(history: list[tuple[float, float, int]], delta: float) -> PRVPlan:
+    """Opacus 1.6's PRVAccountant._get_dprv up to the composition, kept for reuse."""
+    from opacus.accountants import PRVAccountant
+    from opacus.accountants.analysis.prv import PoissonSubsampledGaussianPRV, TruncatedPrivacyRandomVariable, discretize
+    from scipy.fft import rfft
+
+    prvs = [PoissonSubsampledGaussianPRV(rate, noise) for noise, rate, _ in history]
+    steps = [steps for _, _, steps in history]
+    domain = PRVAccountant()._get_domain(prvs=prvs, num_self_compositions=steps, eps_error=PRV_EPS_ERROR, delta_error=delta / 1000)
+    discretised = tuple(discretize(TruncatedPrivacyRandomVariable(prv, domain.t_min, domain.t_max), domain) for prv in prvs)
+    spectra = tuple(rfft(d.pmf) for d in discretised)
+    return PRVPlan(tuple((noise, rate) for noise, rate, _ in history), tuple(steps), delta, discretised, spectra)
