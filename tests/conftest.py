@@ -50,19 +50,9 @@ def tiny_llama():
     tokens come from `tokenizer`. A test that needs other weights (a larger initializer_range so
     the model can memorise, or emits varied tokens) names only what differs.
     """
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from appliance.train.lm import tiny_llama
 
-    def build(tokenizer, *, seed: int = 0, **overrides) -> LlamaForCausalLM:
-        settings = {
-            "vocab_size": len(tokenizer), "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
-            "intermediate_size": 128, "max_position_embeddings": 2048, "tie_word_embeddings": True,
-            "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id,
-        }
-        torch.manual_seed(seed)
-        return LlamaForCausalLM(LlamaConfig(**{**settings, **overrides}))
-
-    return build
+    return tiny_llama
 
 
 @pytest.fixture(scope="module")

@@ -75,30 +75,31 @@ def load_causal_lm(model_dir: Path, device: torch.device | None = None, *, load_
     return model if load_in_4bit else model.to(device or pick_device())
 
 
-def build_tiny_model(out_dir: Path, tokenizer_dir: Path, seed: int = 0) -> Path:
-    """A randomly initialised 2-layer Llama (width 64) with `tokenizer_dir`'s tokenizer, for tests.
+def tiny_llama(tokenizer, *, seed: int = 0, **overrides):
+    """A randomly initialised 2-layer Llama (width 64, tied embeddings) in memory, for tests.
 
-    Example: build_tiny_model(tmp / "tiny", tokenizer_dir=smollm2_dir)
+    Vocabulary and special tokens come from `tokenizer`; `overrides` are LlamaConfig fields that
+    differ (a larger initializer_range so the model can memorise, say).
     """
     from transformers import LlamaConfig, LlamaForCausalLM
 
+    settings = {
+        "vocab_size": len(tokenizer), "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+        "intermediate_size": 128, "max_position_embeddings": 2048, "tie_word_embeddings": True,
+        "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id,
+    }
+    torch.manual_seed(seed)
+    return LlamaForCausalLM(LlamaConfig(**{**settings, **overrides}))
+
+
+def build_tiny_model(out_dir: Path, tokenizer_dir: Path, seed: int = 0) -> Path:
+    """tiny_llama with `tokenizer_dir`'s tokenizer (and chat template), saved as a model folder, for tests.
+
+    Example: build_tiny_model(tmp / "tiny", tokenizer_dir=smollm2_dir)
+    """
     out_dir = Path(out_dir)
     tokenizer = load_tokenizer(tokenizer_dir)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        intermediate_size=128,
-        max_position_embeddings=2048,
-        tie_word_embeddings=True,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    torch.manual_seed(seed)
-    model = LlamaForCausalLM(config)
+    model = tiny_llama(tokenizer, seed=seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)  # transformers 5 always writes safetensors
     tokenizer.save_pretrained(out_dir)  # includes the chat template
