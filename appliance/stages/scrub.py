@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from appliance.errors import ApplianceError
 from appliance.files import atomic_writer, write_json
@@ -17,6 +17,10 @@ from appliance.records import FileEntry, Record, dumps
 from appliance.stages.context import StageContext, StageOutput
 from appliance.stages.ingest import RAW_RECORDS
 from appliance.vault import read_sealed_jsonl
+
+if TYPE_CHECKING:
+    from policies.schema import EntityRule
+    from scrubbers.reidentification import DistinctVaultSealer
 
 SCRUBBED = "scrub/records.jsonl"
 # Each worker process loads spaCy and Presidio (~3 s), which only pays off on larger inputs.
@@ -155,38 +159,57 @@ def _write_row(handle: IO[str], row: dict[str, Any]) -> None:
     handle.write("\n")
 
 
-def execute(ctx: StageContext) -> StageOutput:
-    from scrubbers.reidentification import PUBLIC_KEY_FILE, VAULT_FILE, seal_mapping, surrogate_pairs
+@contextlib.contextmanager
+def reidentification_vault(ctx: StageContext) -> Iterator[DistinctVaultSealer | None]:
+    """The run's re-identification vault, sealing pairs as they stream past; None when none is kept.
 
+    Pseudonyms are kept for re-identification only when the compliance officer's public key is
+    installed and the policy pseudonymises something. Each distinct pair is sealed once, found
+    distinct on disk (not in memory), so the stage's memory does not grow with the corpus.
+    """
+    from scrubbers.reidentification import PUBLIC_KEY_FILE, VAULT_FILE, sealed_vault
+
+    officer_key = keys_dir() / PUBLIC_KEY_FILE
+    if not (officer_key.is_file() and any(rule.operator == "pseudonym" for rule in ctx.policy.entities.values())):
+        yield None
+        return
+    with sealed_vault(ctx.run.vault / VAULT_FILE, officer_key.read_bytes()) as vault:
+        yield vault
+
+
+def seal_pseudonyms(outcomes: Iterable[Any], originals: deque[Record], vault: DistinctVaultSealer | None, rules: Mapping[str, EntityRule], salt: bytes) -> Iterator[Any]:
+    """Pass outcomes through, each taking its original from `originals`; with a vault, seal the kept record's pseudonym pairs."""
+    from scrubbers.reidentification import surrogate_pairs
+
+    for outcome in outcomes:
+        original = originals.popleft()
+        if vault is not None and outcome.record is not None:
+            vault.add_all(surrogate_pairs(original, outcome.findings, rules, salt))
+        yield outcome
+
+
+def execute(ctx: StageContext) -> StageOutput:
     raw_path = ctx.run.vault / RAW_RECORDS
     raw = (Record.from_json(row) for row in read_sealed_jsonl(raw_path))
     salt = hash_salt()
-    # Pseudonyms are kept for re-identification only when the compliance officer's public key is installed.
-    officer_key = keys_dir() / PUBLIC_KEY_FILE
-    keep_mapping = officer_key.is_file() and any(rule.operator == "pseudonym" for rule in ctx.policy.entities.values())
-    # Bounded by the distinct pseudonymised values, not by the corpus.
-    mapping: dict[tuple[str, str, str], None] = {}
     originals: deque[Record] = deque()  # bounded by the batches in flight
     tally = ScrubTally()
     folder = ctx.run.stage_dir("scrub")
     records_path = folder / "records.jsonl"
     findings_path = folder / "findings.jsonl"
-
-    def remembered(outcomes: Iterable[Any]) -> Iterator[Any]:
-        for outcome in outcomes:
-            original = originals.popleft()
-            if keep_mapping and outcome.record is not None:
-                mapping.update(dict.fromkeys(surrogate_pairs(original, outcome.findings, ctx.policy.entities, salt)))
-            yield outcome
-
     engine = scrub_engine(ctx.config)
-    # Both files appear (renamed into place) only when the whole corpus went through.
-    with scrub_function(ctx.policy, salt, engine, raw_path.stat().st_size) as scrub, atomic_writer(records_path) as records_out, atomic_writer(findings_path) as findings_out:
-        kept = write_outcomes(remembered(scrub(_remember(raw, originals))), records_out, findings_out, tally)
+    # All three files appear (renamed into place) only when the whole corpus went through.
+    with (
+        scrub_function(ctx.policy, salt, engine, raw_path.stat().st_size) as scrub,
+        atomic_writer(records_path) as records_out,
+        atomic_writer(findings_path) as findings_out,
+        reidentification_vault(ctx) as vault,
+    ):
+        outcomes = seal_pseudonyms(scrub(_remember(raw, originals)), originals, vault, ctx.policy.entities, salt)
+        kept = write_outcomes(outcomes, records_out, findings_out, tally)
         residual = residual_report(kept, ctx.policy)
-    if keep_mapping:
-        sealed = seal_mapping(ctx.run.vault / VAULT_FILE, officer_key.read_bytes(), mapping)
-        ctx.echo(f"  re-identification vault: {sealed} surrogates sealed to the compliance officer's key")
+    if vault is not None:
+        ctx.echo(f"  re-identification vault: {vault.count} surrogates sealed to the compliance officer's key")
     residual_path = folder / "residual.json"
     residual_summary = {
         "records_scanned": residual.records_scanned,
