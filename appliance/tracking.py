@@ -26,10 +26,10 @@ from appliance.files import path_inside
 TENSORBOARD_PIN = "tensorboard==2.21.0"
 # mlflow-skinny: the tracking client without the server, UI and ML flavours (18 packages, ~75 MB).
 MLFLOW_PIN = "mlflow-skinny==3.17.2"
-# Read by mlflow when it is imported and when a store opens. Its telemetry has its own switch (it
-# honours DO_NOT_TRACK only when spelled "true"); its 3.x file store refuses to open unless allowed
-# (maintenance mode, but a folder is what an offline run directory needs: no database, no server).
-MLFLOW_ENVIRONMENT = {"MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_ALLOW_FILE_STORE": "true"}
+# Read by mlflow when a store opens: its 3.x file store refuses to open unless allowed (maintenance
+# mode, but a folder is what an offline run directory needs: no database, no server). Its telemetry
+# switch is one of the offline switches every process sets at import (appliance.offline).
+MLFLOW_ENVIRONMENT = {"MLFLOW_ALLOW_FILE_STORE": "true"}
 
 
 class Tracker(Protocol):
