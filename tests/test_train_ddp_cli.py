@@ -92,3 +92,21 @@ def test_a_follower_rank_sees_the_run_read_only(tiny_model_dir: Path, tmp_path: 
     with pytest.raises(ApplianceError, match="open read-only here"):
         ctx.run.update_manifest(note="a follower's write")
     assert (run / "manifest.json").read_bytes() == manifest
+
+
+@pytest.mark.skipif(not (BIN / "accelerate").is_file(), reason="accelerate not installed")
+def test_train_command_under_accelerate_launch(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """`accelerate launch --multi_gpu` starts the ranks through torch's launcher: the same run as under torchrun."""
+    run = tmp_path / "run"
+    scrubbed_run(run, tiny_model_dir)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}  # two gloo ranks on the CPU
+    launch = [str(BIN / "accelerate"), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+              "--mixed_precision", "no", "--dynamo_backend", "no", "--no_python"]
+    done = subprocess.run([*launch, str(BIN / "appliance"), "train", "--run", str(run)], env=env, capture_output=True, text=True, timeout=600)
+
+    assert done.returncode == 0, done.stderr[-4000:]
+    lines = done.stdout.splitlines()
+    assert lines.count("train: running") == 1 and [line.split()[1] for line in lines if line.startswith("  step ")] == ["1/3", "2/3", "3/3"]
+    summary = json.loads((run / "manifest.json").read_text())["stages"]["train"]["summary"]
+    assert summary["processes"] == 2 and summary["steps"] == 3 and summary["dp"]["privacy_unit"] == "subject"
+    assert not (run / ".lock").exists()

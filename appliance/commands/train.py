@@ -46,6 +46,7 @@ def train(
       appliance train --run runs/r1 --resume
       appliance train --run runs/r1 --show-masking 3
       torchrun --nproc_per_node 2 --no-python -- appliance train --run runs/r1
+      accelerate launch --multi_gpu --num_processes 2 --no_python appliance train --run runs/r1
     """
     if follow_if_not_main(run_dir):
         return
@@ -85,6 +86,7 @@ def follow_if_not_main(run_dir: Path) -> bool:
     Every rank must call this first; rank 0 must then call release_followers when it is done,
     whether or not it trained. Launch, for example:
         torchrun --nproc_per_node 2 --no-python -- appliance train --run runs/r1
+      accelerate launch --multi_gpu --num_processes 2 --no_python appliance train --run runs/r1
     """
     from appliance.train import distributed
 
