@@ -11,6 +11,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from appliance.records import Finding
 from scrubbers.address_block import extend_addresses
 from scrubbers.merge import merge_findings
+from scrubbers.name_mentions import add_repeated_names
 from scrubbers.nlp import LANGUAGE
 from scrubbers.transcript import normalise_for_detection
 
@@ -73,7 +74,7 @@ class Detector:
                 finding = _to_finding(result, chunk, 0)
                 start, end = norm.original_span(finding.start, finding.end) if norm else (finding.start, finding.end)
                 found[index].append(dataclasses.replace(finding, start=start + offset, end=end + offset))
-        return [merge_findings(extend_addresses(findings, text), text) for findings, text in zip(found, texts, strict=True)]
+        return [_whole_text_findings(findings, text) for findings, text in zip(found, texts, strict=True)]
 
     def _nlp_artifacts(self, texts: list[str], needs_ner: list[bool]) -> Iterator[NlpArtifacts]:
         engine = self.analyzer.nlp_engine
@@ -110,6 +111,13 @@ def split_text(text: str, limit: int) -> Iterator[tuple[int, str]]:
         yield start, window[:cut]
         start += cut
     yield start, text[start:]
+
+
+def _whole_text_findings(findings: list[Finding], text: str) -> list[Finding]:
+    """Merged findings of one whole text, with address blocks extended and found names' other mentions added."""
+    merged = merge_findings(extend_addresses(findings, text), text)
+    with_mentions = add_repeated_names(merged, text)
+    return merged if with_mentions is merged else merge_findings(with_mentions, text)
 
 
 def _to_finding(result: RecognizerResult, text: str, offset: int) -> Finding:

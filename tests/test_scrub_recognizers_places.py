@@ -260,7 +260,7 @@ def test_a_role_word_before_a_name_is_not_its_given_name() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Zuzana: \"Who are you?\"\nÉva: I'm her daughter.", ["Zuzana"]),  # a quoted turn
+        ("Zuzana: \"Who are you?\"\nÉva: I'm her daughter.", ["Zuzana", "Éva"]),  # a quoted turn makes a dialogue: its one-off speaker too
         ("Marcus Webb: hello\nJenny: hi\nMarcus Webb: bye\nJenny: ok", ["Marcus Webb", "Jenny", "Marcus Webb", "Jenny"]),
         ("Project Bluebird: Maria met Dr. Alvarez.", []),  # one unquoted label is a field
         ("Date: 2015-12-22\nDate: 2016-01-01\nDirected By: Lukas", []),  # field labels never count

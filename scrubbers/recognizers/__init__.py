@@ -14,6 +14,7 @@ from scrubbers.recognizers.given_name import GivenNameRecognizer
 from scrubbers.recognizers.iban_any_case import IbanAnyCaseRecognizer
 from scrubbers.recognizers.international_phone import InternationalPhoneRecognizer
 from scrubbers.recognizers.international_street import InternationalStreetRecognizer
+from scrubbers.recognizers.lone_name import LoneNameRecognizer
 from scrubbers.recognizers.luhn_card import LuhnCardRecognizer
 from scrubbers.recognizers.medical_record_number import MedicalRecordNumberRecognizer
 from scrubbers.recognizers.military_address import MilitaryAddressRecognizer
@@ -31,6 +32,7 @@ from scrubbers.recognizers.street_address import StreetAddressRecognizer
 from scrubbers.recognizers.surname import SurnameRecognizer
 from scrubbers.recognizers.titled_name import TitledNameRecognizer
 from scrubbers.recognizers.uncased_name import UncasedNameRecognizer
+from scrubbers.recognizers.unknown_place import UnknownPlaceRecognizer
 from scrubbers.recognizers.us_phone import UsPhoneRecognizer
 from scrubbers.recognizers.us_ssn import DashedSsnRecognizer
 from scrubbers.recognizers.written_date import WrittenDateRecognizer
@@ -50,6 +52,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
         IbanAnyCaseRecognizer(),
         InternationalPhoneRecognizer(),
         InternationalStreetRecognizer(),
+        LoneNameRecognizer(),
         LuhnCardRecognizer(),
         MedicalRecordNumberRecognizer(),
         MilitaryAddressRecognizer(),
@@ -65,6 +68,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
         SurnameRecognizer(),
         TitledNameRecognizer(),
         UncasedNameRecognizer(),
+        UnknownPlaceRecognizer(),
         UsPhoneRecognizer(),
         DashedSsnRecognizer(),
         WrittenDateRecognizer(),
@@ -84,6 +88,7 @@ __all__ = [
     "IbanAnyCaseRecognizer",
     "InternationalPhoneRecognizer",
     "InternationalStreetRecognizer",
+    "LoneNameRecognizer",
     "LuhnCardRecognizer",
     "MedicalRecordNumberRecognizer",
     "MilitaryAddressRecognizer",
@@ -99,6 +104,7 @@ __all__ = [
     "SurnameRecognizer",
     "TitledNameRecognizer",
     "UncasedNameRecognizer",
+    "UnknownPlaceRecognizer",
     "UsPhoneRecognizer",
     "WrittenDateRecognizer",
     "custom_recognizers",

@@ -4,6 +4,9 @@ A capitalised word before a colon at the start of a line is a speaker only in a
 transcript; in a form it is a field ("Project: ...", "Status: ..."). A label counts as a
 speaker when it starts at least two lines, or when its line goes on with a quotation;
 field words (Date, Subject, Agent, ...) never do. Every turn the speaker starts is found.
+In a dialogue, where one label is already a speaker (it recurs, opens a quotation, or is a
+listed given name), a label that speaks only once is a speaker too if it is no English
+word ("Ubul: What a wife.\nNicole: Remember me"); "Project:" in a form stays a field.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections import defaultdict
 import regex
 
 from scrubbers.recognizers.finder import FinderRecognizer
+from scrubbers.recognizers.lone_name import is_unknown_word
+from scrubbers.recognizers.name_lists import given_names
 from scrubbers.recognizers.name_phrase import FIELD_LABELS
 
 SCORE = 0.5
@@ -23,14 +28,17 @@ LABEL = regex.compile(
 
 
 def find_speakers(text: str) -> list[tuple[int, int, float]]:
-    """(start, end, score) of every speaker label that recurs or opens a quotation."""
+    """(start, end, score) of every speaker label that recurs or opens a quotation, and of one-off speakers in a dialogue."""
     turns: dict[str, list[tuple[int, int]]] = defaultdict(list)
     quoted: set[str] = set()
     for match in LABEL.finditer(text):
         turns[match.group("name")].append(match.span("name"))
         if match.group("quoted"):
             quoted.add(match.group("name"))
-    return sorted((start, end, SCORE) for name, spans in turns.items() if len(spans) >= 2 or name in quoted for start, end in spans)
+    speakers = {name for name, spans in turns.items() if len(spans) >= 2 or name in quoted}
+    if len(turns) >= 2 and (speakers or any(name in given_names() for name in turns)):
+        speakers |= {name for name in turns if all(is_unknown_word(word) or word in given_names() for word in name.split())}
+    return sorted((start, end, SCORE) for name in speakers for start, end in turns[name])
 
 
 class SpeakerLabelRecognizer(FinderRecognizer):

@@ -1,0 +1,80 @@
+"""PERSON: a capitalised word no list holds, in a place only a person stands: "Shovda is very reliable",
+"Ebun's partner", "Warrane, can I please speak to your boss?".
+
+A single name no list holds, with no title, no surname and no introduction, is what every
+other recognizer misses, above all at a sentence start where capitals say nothing. What the
+sentence says about it still does: people say and ask and ring, live and work and are born
+somewhere, have partners and passports, and are spoken to by name. A word counts when it is
+written capitalised (or, at a line start before a comma, addressed), has three letters or
+more, and is neither an English word nor a proper noun a dictionary spells (scrubbers/data/
+english_words.txt, SCOWL: so "Microsoft said" and "Destiny is" stay), nor a listed place.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import regex
+
+from scrubbers.recognizers.finder import FinderRecognizer
+from scrubbers.recognizers.name_lists import fold, folded_places
+from scrubbers.recognizers.name_words import NOT_A_NAME
+from scrubbers.recognizers.wordlist import read_list
+
+SCORE = 0.45
+ENGLISH_WORDS = "english_words.txt"
+
+_NAME = r"(?P<name>\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}?[\p{Ll}\p{M}]+)?)"
+# Verbs whose subject is nearly always a person.
+_PERSON_VERB = (
+    r"said|says|told|tells|asked|asks|replied|replies|wrote|rang|rings|phoned|phones|emailed|texted|"
+    r"lives|lived|began|begins|spent|spends|grew\s+up|was\s+born|is\s+married|married|died|"
+    r"joined|studied|studies|complained|confirmed|agreed|refused|explained|mentioned|reported|"
+    r"thinks|feels|felt|wants|wanted|prefers|remembers|recalls|recalled|admitted|denied|insisted|"
+    r"arrived|attended|visited|signed|decided|apologised|apologized|promised|"
+    r"(?:is|was)\s+(?:from|very|so|always|never|still|originally|unwell|sick|off|on\s+leave|away|due|allergic|pregnant)|"
+    r"(?:has|had)\s+(?:given|told|asked|said|agreed|confirmed|called|rung|phoned|emailed|left|moved|lived|worked|spent|been\s+(?:told|asked|seen|given))"
+)
+# Possessions and relations only a person has.
+_PERSON_NOUN = (
+    r"kid|kids|son|sons|daughter|daughters|child|children|baby|wife|husband|partner|mother|father|mum|mom|dad|"
+    r"brother|sister|parents|family|boyfriend|girlfriend|fiancé|fiance|fiancée|fiancee|friend|friends|"
+    r"passport|birthday|funeral|wedding|GP|carer|symptoms|medication|surgery|condition|diagnosis"
+)
+LONE_NAME = regex.compile(
+    rf"(?<![\w'’@.-]){_NAME}(?:[ \t]+(?:{_PERSON_VERB})\b|['’]s[ \t]+(?:{_PERSON_NOUN})\b)"
+)
+# "Warrane, can I ...", "Shreya - could you ...": a name addressed at the start of a line.
+ADDRESSED = regex.compile(
+    rf"(?:^|(?<=\n))[ \t>]*{_NAME}[ \t]*(?:,|[ \t]-)[ \t]+(?:can|could|would|will|please|do|did|are|have|thanks|thank)\b",
+    regex.MULTILINE,
+)
+
+
+@functools.cache
+def english_words() -> frozenset[str]:
+    """Every word SCOWL spells, folded: a capitalised word found here is not an unknown name."""
+    return frozenset(fold(word) for word in read_list(ENGLISH_WORDS))
+
+
+def is_unknown_word(word: str) -> bool:
+    """At least three letters, and neither an English word, a proper noun SCOWL spells, a function word nor a listed place."""
+    key = fold(word)
+    return len(word) >= 3 and key not in english_words() and key not in NOT_A_NAME and key not in folded_places()
+
+
+def find_lone_names(text: str) -> list[tuple[int, int, float]]:
+    """(start, end, score) of unknown capitalised words before a person's verb or possession, or addressed."""
+    found = []
+    for pattern in (LONE_NAME, ADDRESSED):
+        for match in pattern.finditer(text):
+            if is_unknown_word(match.group("name")):
+                found.append((match.start("name"), match.end("name"), SCORE))
+    return found
+
+
+class LoneNameRecognizer(FinderRecognizer):
+    """Unknown capitalised words that say, live, have a partner or are addressed: single names no list holds."""
+
+    find = staticmethod(find_lone_names)
+    load_lists = staticmethod(english_words)
