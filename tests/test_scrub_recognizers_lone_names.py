@@ -7,7 +7,7 @@ from presidio_analyzer import EntityRecognizer
 
 from appliance.records import Finding
 from scrubbers.name_mentions import add_repeated_names
-from scrubbers.recognizers import LoneNameRecognizer, SpeakerLabelRecognizer, UnknownPlaceRecognizer
+from scrubbers.recognizers import LoneNameRecognizer, SpeakerLabelRecognizer, UnknownFullNameRecognizer, UnknownPlaceRecognizer
 
 
 def matches(recognizer: EntityRecognizer, text: str, entity: str = "PERSON") -> list[str]:
@@ -56,6 +56,25 @@ def test_lone_unknown_names(text: str, expected: list[str]) -> None:
 )
 def test_unknown_places_after_a_preposition(text: str, expected: list[str]) -> None:
     assert matches(UnknownPlaceRecognizer(), text, "LOCATION") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I want to add Irenke Sörös as a beneficiary", ["Irenke Sörös"]),
+        ("The Vidica Zakoč account was closed.", ["Vidica Zakoč"]),  # the English word before is not part of it
+        ("Consumer Reports's Impi Nummelin.", ["Impi Nummelin"]),
+        ("Referred by Siosaia Taufa Vaipulu today", ["Siosaia Taufa Vaipulu"]),
+        # a dictionary word, a listed place or capitals alone break the run
+        ("Welcome to Google Maps and Windows Update", []),
+        ("Willemine ten Pas will talk", []),  # "pas" is a word: left to the other recognizers
+        ("flights to Ullaste Tallinn", []),
+        ("ACME XYZZY LTD", []),
+        ("Ezxbrl", []),  # one word alone
+    ],
+)
+def test_runs_of_unknown_capitalised_words(text: str, expected: list[str]) -> None:
+    assert matches(UnknownFullNameRecognizer(), text) == expected
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from scrubbers.recognizers.street_address import StreetAddressRecognizer
 from scrubbers.recognizers.surname import SurnameRecognizer
 from scrubbers.recognizers.titled_name import TitledNameRecognizer
 from scrubbers.recognizers.uncased_name import UncasedNameRecognizer
+from scrubbers.recognizers.unknown_full_name import UnknownFullNameRecognizer
 from scrubbers.recognizers.unknown_place import UnknownPlaceRecognizer
 from scrubbers.recognizers.us_phone import UsPhoneRecognizer
 from scrubbers.recognizers.us_ssn import DashedSsnRecognizer
@@ -68,6 +69,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
         SurnameRecognizer(),
         TitledNameRecognizer(),
         UncasedNameRecognizer(),
+        UnknownFullNameRecognizer(),
         UnknownPlaceRecognizer(),
         UsPhoneRecognizer(),
         DashedSsnRecognizer(),
@@ -104,6 +106,7 @@ __all__ = [
     "SurnameRecognizer",
     "TitledNameRecognizer",
     "UncasedNameRecognizer",
+    "UnknownFullNameRecognizer",
     "UnknownPlaceRecognizer",
     "UsPhoneRecognizer",
     "WrittenDateRecognizer",
