@@ -7,7 +7,13 @@ from presidio_analyzer import EntityRecognizer
 
 from appliance.records import Finding
 from scrubbers.name_mentions import add_repeated_names
-from scrubbers.recognizers import LoneNameRecognizer, SpeakerLabelRecognizer, UnknownFullNameRecognizer, UnknownPlaceRecognizer
+from scrubbers.recognizers import (
+    LoneNameRecognizer,
+    NameLineRecognizer,
+    SpeakerLabelRecognizer,
+    UnknownFullNameRecognizer,
+    UnknownPlaceRecognizer,
+)
 
 
 def matches(recognizer: EntityRecognizer, text: str, entity: str = "PERSON") -> list[str]:
@@ -89,6 +95,27 @@ def test_runs_of_unknown_capitalised_words(text: str, expected: list[str]) -> No
 )
 def test_one_off_speakers_in_a_dialogue(text: str, expected: list[str]) -> None:
     assert matches(SpeakerLabelRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Thanks again.\n\nEinojuhani Pyysalo\n\nLocal transit bus driver\n", ["Einojuhani Pyysalo"]),
+        ("leidy t muris\nlabor relations director\nrosales-mcguire", ["leidy t muris"]),
+        ("Maika van de Noort\nEmployment manager\nOpportunityspace Inc", ["Maika van de Noort"]),
+        (">Sefo Leavasa\n>Pacific Freight Ltd\n>3369 24 Clarke Avenue\n>Apt. 805", ["Sefo Leavasa"]),  # a company line between
+        ("emidio p lombardo\ngarcia-smith\nunit 1009 box 0219", ["emidio p lombardo"]),
+        # headings, greetings and departments above a title or a number are not names
+        ("Customer Service\nManager", []),
+        ("Best regards\nSales Director", []),
+        ("Order Summary\n2 items shipped", []),
+        ("Maria lopez\nSales manager", []),  # mixed case is prose, not a name line
+        ("Einojuhani Pyysalo said hello\nBus driver", []),  # the name must fill its line
+        ("Einojuhani Pyysalo\nwill call you back tomorrow about it", []),  # nothing below says title or address
+    ],
+)
+def test_name_lines_above_a_title_or_an_address(text: str, expected: list[str]) -> None:
+    assert matches(NameLineRecognizer(), text) == expected
 
 
 def _mentions(text: str, name: str) -> list[str]:

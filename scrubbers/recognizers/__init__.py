@@ -19,6 +19,7 @@ from scrubbers.recognizers.luhn_card import LuhnCardRecognizer
 from scrubbers.recognizers.medical_record_number import MedicalRecordNumberRecognizer
 from scrubbers.recognizers.military_address import MilitaryAddressRecognizer
 from scrubbers.recognizers.name_context import ContextualNameRecognizer
+from scrubbers.recognizers.name_line import NameLineRecognizer
 from scrubbers.recognizers.name_list import NameListRecognizer
 from scrubbers.recognizers.name_phrase import NamePhraseRecognizer
 from scrubbers.recognizers.name_shape import ShapedNameRecognizer
@@ -57,6 +58,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
         LuhnCardRecognizer(),
         MedicalRecordNumberRecognizer(),
         MilitaryAddressRecognizer(),
+        NameLineRecognizer(),
         NameListRecognizer(),
         NamePhraseRecognizer(),
         NumberedStreetRecognizer(),
@@ -94,6 +96,7 @@ __all__ = [
     "LuhnCardRecognizer",
     "MedicalRecordNumberRecognizer",
     "MilitaryAddressRecognizer",
+    "NameLineRecognizer",
     "NameListRecognizer",
     "NamePhraseRecognizer",
     "NumberedStreetRecognizer",
