@@ -135,6 +135,13 @@ def test_place_names(text: str, expected: list[str]) -> None:
         ("My zip code is 35649", ["35649"]),
         ("postcode: SW1A 1AA", ["SW1A 1AA"]),
         ("I have 35649 points", []),
+        # after the keyword, every national layout
+        ("ZIP: 394 13", ["394 13"]),
+        ("CEP 75534-030", ["75534-030"]),
+        ("postal code 53-320", ["53-320"]),
+        ("Postcode: 7412 SL", ["7412 SL"]),
+        ("my zip code is 610", ["610"]),
+        ("the zip is 12 km away", []),  # two digits are no postal code
     ],
 )
 def test_postal_code(text: str, expected: list[str]) -> None:

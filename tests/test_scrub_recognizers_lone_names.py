@@ -36,7 +36,10 @@ def matches(recognizer: EntityRecognizer, text: str, entity: str = "PERSON") -> 
         ("Paris is lovely in spring; Kettering said no.", []),
         ("Customer said she moved. Nobody said a word. The Board said no.", []),
         ("Thanks, can you check? Zoopla's website is down.", []),
-        ("oyelaran rang back", []),  # lower case: nothing marks it as a name
+        ("oyelaran rang back", []),  # lower case and unlisted: nothing marks it as a name
+        ("cormac had given his address", ["cormac"]),  # lower case, but a listed name no dictionary spells
+        ("bártová began writing as a teenager", ["bártová"]),  # lower case, with a family-name ending
+        ("mark said the will was read", []),
     ],
 )
 def test_lone_unknown_names(text: str, expected: list[str]) -> None:

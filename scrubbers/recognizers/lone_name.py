@@ -8,6 +8,8 @@ somewhere, have partners and passports, and are spoken to by name. A word counts
 written capitalised (or, at a line start before a comma, addressed), has three letters or
 more, and is neither an English word nor a proper noun a dictionary spells (scrubbers/data/
 english_words.txt, SCOWL: so "Microsoft said" and "Destiny is" stay), nor a listed place.
+In lower case ("cormac had given", "bártová began") the word must also be a listed name that
+is no English word, or end like a family name (-ová, -enko: see name_words).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import functools
 import regex
 
 from scrubbers.recognizers.finder import FinderRecognizer
-from scrubbers.recognizers.name_lists import fold, folded_places
-from scrubbers.recognizers.name_words import NOT_A_NAME
+from scrubbers.recognizers.name_lists import fold, folded_places, is_listed_alone
+from scrubbers.recognizers.name_words import NOT_A_NAME, has_surname_ending
 from scrubbers.recognizers.wordlist import read_list
 
 SCORE = 0.45
@@ -44,6 +46,7 @@ _PERSON_NOUN = (
 LONE_NAME = regex.compile(
     rf"(?<![\w'’@.-]){_NAME}(?:[ \t]+(?:{_PERSON_VERB})\b|['’]s[ \t]+(?:{_PERSON_NOUN})\b)"
 )
+LOWER_CASE_LONE_NAME = regex.compile(rf"(?<![\w'’@.-])(?P<name>\p{{Ll}}[\p{{Ll}}\p{{M}}]+)[ \t]+(?:{_PERSON_VERB})\b")
 # "Warrane, can I ...", "Shreya - could you ...": a name addressed at the start of a line.
 ADDRESSED = regex.compile(
     rf"(?:^|(?<=\n))[ \t>]*{_NAME}[ \t]*(?:,|[ \t]-)[ \t]+(?:can|could|would|will|please|do|did|are|have|thanks|thank)\b",
@@ -70,7 +73,11 @@ def find_lone_names(text: str) -> list[tuple[int, int, float]]:
         for match in pattern.finditer(text):
             if is_unknown_word(match.group("name")):
                 found.append((match.start("name"), match.end("name"), SCORE))
-    return found
+    for match in LOWER_CASE_LONE_NAME.finditer(text):
+        word = match.group("name")
+        if is_unknown_word(word) and (is_listed_alone(word) or has_surname_ending(word)):
+            found.append((match.start("name"), match.end("name"), SCORE))
+    return sorted(found)
 
 
 class LoneNameRecognizer(FinderRecognizer):

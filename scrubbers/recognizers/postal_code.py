@@ -22,7 +22,12 @@ from scrubbers.recognizers.place_name import is_listed_place
 KEYWORD = r"(?<=\b(?i:zip|zip\s*code|zipcode|postal\s*code|postcode|post\s*code|plz|cep)\b[^\w\n]{0,4}(?:(?i:is|was|of)\s+)?)"
 # Checked first: the variable-width keyword lookbehind then runs only where a code can start.
 CODE_START = r"(?<![\w-])(?=[\dA-Z])"
-CODE = r"(?:\d{5}(?:-\d{4})?|\d{4,6}|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)(?![\w-])"
+# After the keyword every national layout counts: US ZIP+4, Brazil "75534-030", Sweden and Czechia "394 13",
+# Poland "53-320", Portugal "1000-001", the Netherlands "7412 SL", Iceland's three digits ("zip code is 610").
+CODE = (
+    r"(?:\d{5}-\d{3,4}|\d{3}[ \t]\d{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{4}[ \t]?[A-Z]{2}|\d{3,6}"
+    r"|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)(?![\w-])"
+)
 
 # Words that follow a number or precede a code without being a town ("5000 Euros", "Call 555-1234").
 NOT_A_TOWN = (
