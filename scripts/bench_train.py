@@ -21,6 +21,7 @@ with the accountant a run uses by default (PRV; --accountant rdp for the other).
     python scripts/bench_train.py --task completion --steps 6 --batch-size 4 --max-seq-len 128
     python scripts/bench_train.py --model /path/to/hf-folder --steps 40 --no-dp
     python scripts/bench_train.py --dp-only --rounds 2 --clock cpu --threads 1 --batch-size 4 --max-seq-len 128 --steps 8
+    python scripts/bench_train.py --split-cost --threads 2 --max-seq-len 128
 """
 
 from __future__ import annotations
@@ -194,6 +195,41 @@ def layout_padding(examples, args) -> dict[str, float]:
     return shares
 
 
+def split_cost(model_dir: Path, examples, args, device, *, pad_id: int) -> None:
+    """What one more DP micro-batch costs, in padded tokens: privacy.SPLIT_COST_TOKENS measured here.
+
+    One DP step over 4 rows as one pass, then as 4 single-row passes (same tokens, same clipping
+    and noise); the difference over 3 extra passes, divided by the one-pass cost per token.
+    """
+    from appliance.train import privacy
+    from appliance.train.data import collate
+    from appliance.train.loop import build_trainable_model, private_step
+
+    config = TrainConfig(max_steps=100, batch_size=4, max_seq_len=args.max_seq_len, dp=True, accountant="rdp", precision=args.precision)
+    model = build_trainable_model(load_causal_lm(model_dir, device), config)
+    optimizer = build_optimizer(model, learning_rate=1e-4, weight_decay=0.0)
+    model, optimizer, _, _ = privacy.make_private(model, optimizer, examples, pad_id=pad_id, config=config, delta=1e-5, steps=100, device=device)
+    model.train()
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    for length in (32, 96):
+        rows = [e for e in examples if len(e.input_ids) >= length][:4]
+        whole = {key: value[:, :length].to(device) for key, value in collate(rows, pad_id).items()}
+        layouts = {"one": [whole], "four": [{key: value[i : i + 1] for key, value in whole.items()} for i in range(4)]}
+        times: dict[str, list[float]] = {"one": [], "four": []}
+        private_step(model, optimizer, layouts["one"])  # warm-up
+        for _ in range(max(3, args.rounds)):
+            for name, micro in layouts.items():  # interleaved
+                sync(device)
+                started = clock()
+                private_step(model, optimizer, micro)
+                sync(device)
+                times[name].append(clock() - started)
+        one, four = (sorted(times[name])[len(times[name]) // 2] for name in ("one", "four"))
+        tokens = (four - one) / 3 / (one / (4 * length))
+        print(f"4 rows x {length} tokens: one pass {one:.3f}s, four passes {four:.3f}s: one more pass costs {tokens:.0f} tokens "
+              f"(SPLIT_COST_TOKENS[{device.type!r}] is {privacy.SPLIT_COST_TOKENS.get(device.type)})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="HF folder; default: the registry's smollm2-135m-instruct")
@@ -204,6 +240,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=512)
     parser.add_argument("--task", choices=["instruction", "completion"], default="instruction")
     parser.add_argument("--no-dp", action="store_true", help="skip the DP-SGD variant")
+    parser.add_argument("--split-cost", action="store_true", help="only measure what one more DP micro-batch costs (privacy.SPLIT_COST_TOKENS)")
     parser.add_argument("--dp-only", action="store_true", help="only the two variants the DP overhead compares (one example per row, DP)")
     parser.add_argument("--accountant", choices=["prv", "rdp"], default="prv", help="the DP variant's accountant (prv: a run's default)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -241,6 +278,9 @@ def main() -> None:
     print(f"device {name}  threads {torch.get_num_threads()}  clock {args.clock}  load average {os.getloadavg()[0]:.1f}  model {model_dir.name} ({parameters / 1e6:.0f}M params, {args.precision})")
     print(f"task {args.task}  records {len(records)}  mean length {mean_len:.0f} tokens  max_seq_len {args.max_seq_len}  batch {args.batch_size}  steps {args.steps} (first {args.warmup} untimed)  DP accountant {args.accountant}")
     print(f"measured {args.precision} matmul peak {peak / 1e12:.2f} TFLOP/s")
+    if args.split_cost:
+        split_cost(model_dir, examples, args, device, pad_id=tokenizer.pad_token_id)
+        return
     print("padding share by batch layout on this data: " + ", ".join(f"{name} {share:.0%}" for name, share in layout_padding(examples, args).items()))
 
     plain, packed, unpacked, private = (
