@@ -17,8 +17,10 @@ OTHER (organisations, dates other than birth dates, reference numbers) is out of
 Hospitals and clinics are labelled LOCATION in full, as clinical de-identification
 guidelines do. Two snippets hold no personal data at all (eponyms, generic branch text).
 
-Measured (token level, default policy, 255 gold tokens) before the session-4 work:
-overall P/R 0.870 / 0.843; PERSON 0.852 / 0.864 (140 tokens); LOCATION 0.912 / 0.754 (69 tokens).
+Measured (token level, default policy, 255 gold tokens), before -> after the session-4 work:
+overall P/R 0.870 / 0.843 -> 0.866 / 0.863; PERSON 0.852 / 0.864 -> 0.846 / 0.900 (140 tokens);
+LOCATION 0.912 / 0.754 -> 0.912 / 0.754 (69 tokens: towns, regions and hospitals still leak).
+The bars asserted are the honest ones reached, a little under the measured values.
 """
 
 from __future__ import annotations
@@ -174,6 +176,31 @@ SNIPPETS: list[tuple[str, list[tuple[str, str]]]] = [
 @pytest.fixture(scope="module")
 def report() -> EvaluationReport:
     return score(SNIPPETS, "docs", LABEL_MAP)
+
+
+RECALL_FLOOR = 0.86
+PRECISION_FLOOR = 0.85
+PERSON_RECALL_FLOOR = 0.89
+PERSON_PRECISION_FLOOR = 0.84
+LOCATION_RECALL_FLOOR = 0.75
+LOCATION_PRECISION_FLOOR = 0.90
+
+
+def test_token_recall_and_precision_on_whole_documents(report: EvaluationReport) -> None:
+    assert report.token.recall >= RECALL_FLOOR, report.as_dict()["token_by_type"]
+    assert report.token.precision >= PRECISION_FLOOR, report.as_dict()["token_by_type"]
+
+
+def test_person_on_whole_documents(report: EvaluationReport) -> None:
+    person = report.token_by_type["PERSON"]
+    assert person.recall >= PERSON_RECALL_FLOOR, person.as_dict()
+    assert person.precision >= PERSON_PRECISION_FLOOR, person.as_dict()
+
+
+def test_location_on_whole_documents(report: EvaluationReport) -> None:
+    location = report.token_by_type["LOCATION"]
+    assert location.recall >= LOCATION_RECALL_FLOOR, location.as_dict()
+    assert location.precision >= LOCATION_PRECISION_FLOOR, location.as_dict()
 
 
 def test_the_snippets_cover_the_classes_that_leaked() -> None:
