@@ -16,7 +16,9 @@ finding on an address does not count against PERSON precision.
 
 Measured PERSON token recall / precision: 0.719 / 0.942 before the session-3 name work
 (97 of 135 name tokens), 0.881 / 0.952 after it (119 of 135); the snippets were not changed
-in between. The bar asserted is the honest one measured.
+in between. Session 4 (names no list holds: repeated mentions, lone names before a person's
+verb, runs of unknown capitalised words, name lines; tuned on presidio_synth_v2, these
+snippets not looked at): 0.925 / 0.932. The bar asserted is the honest one measured.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from scrub_gold import score
 from scrubbers.evaluation import EvaluationReport
 
 LABEL_MAP = {"PERSON": "PERSON", "OTHER": None}
-MEASURED_PERSON_RECALL = 0.88
+MEASURED_PERSON_RECALL = 0.92
 MEASURED_PERSON_PRECISION = 0.90
 
 # fmt: off
