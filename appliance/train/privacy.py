@@ -143,8 +143,10 @@ def poisson_batches(loader) -> Iterator[dict[str, torch.Tensor]]:
 # What one more forward/backward pass costs, in padded tokens' worth of compute. A Poisson batch
 # is random, so one padded tensor would carry its longest row's length in every row; it is cut
 # into length-sorted micro-batches wherever the padding saved outweighs the extra pass. Measured
-# on CPU (SmolLM2-135M, 1-2 threads): a pass costs about as much as 32 tokens. On a GPU padding is
-# nearly free until the device is full, so there the batch is split only for large savings.
+# on CPU (SmolLM2-135M, scripts/bench_train.py --split-cost): one more DP pass costs 28-33 tokens at
+# 1 thread, 45-48 at 2. The step's cost is flat across 32-48 (within 0.5%, modelled on the bench's
+# Poisson batches), so 32 serves both. On a GPU padding is nearly free until the device is full,
+# so there the batch is split only for large savings.
 SPLIT_COST_TOKENS = {"cpu": 32, "cuda": 8192}
 
 
