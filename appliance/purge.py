@@ -348,7 +348,7 @@ def _reseal_reidentification(run: RunDir, erased_ids: set[str]) -> int:
     from appliance.keys import hash_salt
     from appliance.records import Finding, Record
     from policies.loader import parse_policy
-    from scrubbers.reidentification import seal_mapping, surrogate_pairs
+    from scrubbers.reidentification import sealed_vault, surrogate_pairs
 
     policy = parse_policy((run.root / "policy.yaml").read_text(encoding="utf-8"), origin=str(run.root / "policy.yaml"))
     findings: dict[str, list[Finding]] = defaultdict(list)
@@ -356,12 +356,13 @@ def _reseal_reidentification(run: RunDir, erased_ids: set[str]) -> int:
         if row["record_id"] not in erased_ids:
             findings[row["record_id"]].append(Finding(**{k: v for k, v in row.items() if k != "record_id"}))
     salt = hash_salt()
-    mapping: dict[tuple[str, str, str], None] = {}
-    for row in _sealed_rows(run, RAW_RECORDS):
-        if row["id"] not in erased_ids and row["id"] in findings:
-            mapping.update(dict.fromkeys(surrogate_pairs(Record.from_json(row), findings[row["id"]], policy.entities, salt)))
-    # Sealed under the final file name (the staged copy keeps it), so the renamed file opens as usual.
-    return seal_mapping(_staged(_reidentification_path(run)), _officer_key().read_bytes(), mapping)
+    # Sealed under the final file name (the staged copy keeps it), so the renamed file opens as usual;
+    # each distinct pair once, found distinct on disk (the scratch is gone before the staged files move).
+    with sealed_vault(_staged(_reidentification_path(run)), _officer_key().read_bytes()) as vault:
+        for row in _sealed_rows(run, RAW_RECORDS):
+            if row["id"] not in erased_ids and row["id"] in findings:
+                vault.add_all(surrogate_pairs(Record.from_json(row), findings[row["id"]], policy.entities, salt))
+    return vault.count
 
 
 def _rehash_rewritten(run: RunDir, rewritten: dict[str, dict[str, Any]]) -> None:

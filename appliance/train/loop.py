@@ -313,8 +313,9 @@ def train_lora(
     step = start_step
     for step in range(start_step + 1, config.max_steps + 1):
         if config.dp:
-            # The accountant's epsilon once this step is taken; stop before, never after, the limit.
-            epsilon = privacy.epsilon_after(engine.accountant, optimizer, loader, delta=delta, steps=1)
+            # The accountant's epsilon once this step is taken; stop before, never after, the limit
+            # (near the limit it is recomputed exactly, so the stop is the accountant's own decision).
+            epsilon = privacy.epsilon_after(engine.accountant, optimizer, loader, delta=delta, steps=1, exact_above=max_epsilon)
             if max_epsilon is not None and epsilon > max_epsilon:
                 stopped_early, step = "privacy budget", step - 1
                 break
