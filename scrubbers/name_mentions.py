@@ -11,7 +11,8 @@ since a one-word finding of it may be the word; a lower-case word only if it is 
 name that is not an English word ("cormac"), so "will" and "mark" stay words.
 
 Runs on the merged findings of one whole text (after chunks are joined), so a name in the
-first line reaches its mentions anywhere below.
+first line reaches its mentions anywhere below; the PERSON spans are first cut to the name
+they hold (scrubbers.person_spans), so a title or a field label beside a name is never carried.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import regex
 
 from appliance.records import Finding
+from scrubbers.person_spans import tidy_person_findings
 from scrubbers.recognizers.lone_name import english_words
 from scrubbers.recognizers.name_lists import SHORTEST_NAME_ALONE, fold, folded_also_words, is_listed
 from scrubbers.recognizers.name_words import NOT_A_NAME, PARTICLE_WORD
@@ -58,7 +60,8 @@ def _is_word_at(text: str, start: int, end: int) -> bool:
 
 
 def add_repeated_names(findings: list[Finding], text: str) -> list[Finding]:
-    """`findings` plus a PERSON finding at each other place a found name's word recurs, uncovered."""
+    """`findings`, PERSON spans tidied, plus a PERSON finding at each other place a found name's word recurs, uncovered."""
+    findings = tidy_person_findings(findings, text)
     words = _carried_words(findings, text)
     if not words:
         return findings

@@ -17,6 +17,7 @@ GIVEN_NAME_FILES = ("given_names.txt", "world_given_names.txt")
 SURNAME_FILES = ("census_surnames.txt", "world_surnames.txt")
 PLACE_FILES = ("places.txt", "cities.txt")
 ALSO_WORDS_FILE = "names_also_words.txt"
+WORD_NAMES_FILE = "word_names.txt"
 # Two-letter names ("Xu", "Li", "Ng", "Al") are real but collide with abbreviations and
 # words in other languages; they count only beside a longer listed name.
 SHORTEST_NAME_ALONE = 3
@@ -75,3 +76,15 @@ def is_listed(word: str) -> bool:
 def is_listed_alone(word: str) -> bool:
     """is_listed, for a word standing on its own: long enough not to be an abbreviation."""
     return len(word) >= SHORTEST_NAME_ALONE and is_listed(word)
+
+
+@functools.cache
+def folded_word_names() -> frozenset[str]:
+    """Common names that are also English words ("hope", "walker"): names only where the context says person."""
+    return frozenset(fold(word) for word in _lines((WORD_NAMES_FILE,)))
+
+
+def is_known_name(word: str) -> bool:
+    """Whether a word is any listed name in any case: a given name or surname, also when it is an English word."""
+    key = fold(word)
+    return key in folded_given_names() or key in folded_surnames() or key in folded_also_words() or key in folded_word_names()

@@ -1,0 +1,119 @@
+"""PERSON: a found name's span holds the name and nothing else, and a span of plain words is no name.
+
+Recognizers, spaCy above all, hand back spans with a little of their surroundings: a title
+or a role before the name ("Dr Vuković", "Producer Liviana Palerma", "Daughter Keeley"), a
+possessive after it ("Bryan Maclean's"), the next line's field label ("Shreya Iyer\nSubject",
+"Kjersti Haugland\nFastlege": the first line that holds a name is kept) or the speaker's next
+words ('Heather:"I'm Daniel's'). The
+title stays outside the span on purpose ("Dr <PERSON>" keeps a harmless, useful word), a name
+never crosses a line, a colon or a quotation mark, and whatever was around it is not the
+person. And spaCy's small model takes some capitalised words for people ("Discipline",
+"Guilty Pleasures", "Salesperson of the Month", "Caller:"): a span whose every word is an
+English word (SCOWL) and none a name any list holds (given names, surnames, names that are
+also words such as Hope or Walker) nor a place the gazetteers hold (a PERSON finding on
+"Reading" or "Abuja" still redacts a place) is dropped, unless a title stands before it ("Mr Fox").
+
+Runs on the merged findings of one whole text, before a found name is carried to its other
+mentions (scrubbers.name_mentions), so nothing trimmed here is carried.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import regex
+
+from appliance.records import Finding
+from scrubbers.recognizers.lone_name import english_words
+from scrubbers.recognizers.name_lists import fold, folded_places, is_known_name
+from scrubbers.recognizers.wordlist import read_list
+
+PERSON = "PERSON"
+WORD = regex.compile(r"[\p{L}\p{M}\d][\p{L}\p{M}\d'’]*(?:-[\p{L}\p{M}\d]+)*")
+# A name never runs across a line, a colon or a quotation mark.
+LINE = regex.compile(r"[^\n\r]+")
+PIECE = regex.compile(r"[^:\"“”«»]+")
+POSSESSIVE = regex.compile(r"['’]s?$")
+TITLE_BEFORE = regex.compile(
+    r"(?:\b(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Rev|Sir|Dame|Lady|Lord|Judge|Capt|Sgt)\.?|\bMr\.?\s+and\s+Mrs\.?)\s+$"
+)
+# Words at the edge of a span that are not the person: titles, greetings and sign-offs,
+# articles and pronouns, relations and roles used like titles, and the field labels of
+# forms and mail headers that a line break puts next to a name. No word here is a name
+# that lists hold on its own (not "Will", "Mark", "Lane", "Young").
+EDGE_WORDS = frozenset(
+    """mr mrs ms mx miss dr prof professor rev sir dame madam madame mister doctor nurse judge capt sgt
+    dear hi hello hey cheers regards thanks thank sincerely best warm kind yours
+    the an and or of by from to for with at in on i'm i've i'd i'll we you he she they it
+    mother father mum mom dad wife husband son daughter brother sister aunt uncle grandson granddaughter
+    grandmother grandfather niece nephew cousin partner fiancé fiancee fiancée boyfriend girlfriend
+    producer director manager supervisor coordinator consultant registrar surgeon physician therapist
+    assessor adjuster agent caller customer client patient policyholder claimant tenant applicant
+    employee member guest host presenter interviewer interviewee speaker author singer drummer
+    ex former late
+    subject re fw fwd cc bcc sent date address phone tel telephone mobile cell fax email e-mail
+    street st road rd avenue ave boulevard blvd bridge""".split()
+)
+
+
+TOWNS = "towns.txt"
+
+
+@functools.cache
+def _place_words() -> frozenset[str]:
+    """One-word countries, regions, cities and towns, folded."""
+    towns = (fold(line) for line in read_list(TOWNS) if " " not in line)
+    return folded_places() | frozenset(towns)
+
+
+def _is_plain_word(word: str) -> bool:
+    key = fold(word)
+    return key in english_words() and not is_known_name(word) and key not in _place_words()
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span of the name in text[start:end] without edge words and possessive, or None when no word is left."""
+    words = [[match.start(), match.end()] for match in WORD.finditer(text, start, end)]
+    if words:
+        last = words[-1]
+        possessive = POSSESSIVE.search(text, last[0], last[1])
+        if possessive and possessive.start() > last[0]:
+            last[1] = possessive.start()
+    while words and fold(text[words[0][0] : words[0][1]]) in EDGE_WORDS:
+        words.pop(0)
+    while words and fold(text[words[-1][0] : words[-1][1]]) in EDGE_WORDS:
+        words.pop()
+    if not words:
+        return None
+    return words[0][0], words[-1][1]
+
+
+def _names_a_person(text: str, start: int, end: int) -> bool:
+    """A title before it, or a word that is not a plain English word."""
+    if TITLE_BEFORE.search(text, max(0, start - 20), start):
+        return True
+    return not all(_is_plain_word(match.group()) for match in WORD.finditer(text, start, end))
+
+
+def tidy_person_findings(findings: list[Finding], text: str) -> list[Finding]:
+    """`findings` with each PERSON span cut to the name it holds, and spans of plain words dropped (same list if none changed)."""
+    tidied: list[Finding] = []
+    changed = False
+    for finding in findings:
+        if finding.entity_type != PERSON:
+            tidied.append(finding)
+            continue
+        spans = []
+        for line in LINE.finditer(text, finding.start, finding.end):
+            for piece in PIECE.finditer(text, line.start(), line.end()):
+                trimmed = _trimmed(text, piece.start(), piece.end())
+                if trimmed is not None and _names_a_person(text, *trimmed):
+                    spans.append(trimmed)
+            if spans:  # the next line is a field label or a job title ("Kjersti Haugland\nFastlege")
+                break
+        if spans == [(finding.start, finding.end)]:
+            tidied.append(finding)
+            continue
+        changed = True
+        tidied += [Finding(PERSON, start, end, finding.score, finding.recognizer, finding.field) for start, end in spans]
+    return tidied if changed else findings
