@@ -204,10 +204,75 @@ def test_international_phone_after_a_phone_word(text: str, expected: list[str]) 
         ("Hauptstraße 3, 10115 Berlin. Then lunch", 13, "Hauptstraße 3, 10115 Berlin"),
         ("12 Oak Street and then we left", 13, "12 Oak Street"),
         ("12 Oak Street\n> Springfield, IL 62704\n\nthanks", 13, "12 Oak Street\n> Springfield, IL 62704"),
+        # An export's empty field, a bracketed second name, a district number, list bullets.
+        ("3 Via Franscini 71\n   Tujetsch\n    nan\n    7188", 18, "3 Via Franscini 71\n   Tujetsch\n    nan\n    7188"),
+        ("9 Jana Nerudy 894\nΑΓΛΑΝΤΖΙΑ (ΑΓΛΑΓΓΙΑ)\n, NI\n Cyprus (Greek) 78891", 17,
+         "9 Jana Nerudy 894\nΑΓΛΑΝΤΖΙΑ (ΑΓΛΑΓΓΙΑ)\n, NI\n Cyprus (Greek) 78891"),
+        ("7 Redbud Drive\nCite Essanaouber\n, 32\n 60810. It serves", 14, "7 Redbud Drive\nCite Essanaouber\n, 32\n 60810"),
+        ("8 Strickstrasse 61\n• Suite 292\n• Zuoz\n• Switzerland 53730", 18, "8 Strickstrasse 61\n• Suite 292\n• Zuoz\n• Switzerland 53730"),
+        ("Rua Augusta 12, 3º Esq., 1100-053 Lisboa", 15, "Rua Augusta 12, 3º Esq., 1100-053 Lisboa"),
+        ("Bergmannstraße 54, 3. OG links\n10961 Berlin", 17, "Bergmannstraße 54, 3. OG links\n10961 Berlin"),
+        ("Porto Alegre - RS, 90619-900", 12, "Porto Alegre - RS, 90619-900"),
+        # Lower case: words that could be places (listed, or no English word), a region code, a district letter.
+        ("2613 avenida praia 1 suite 463, mohács, hungary 24743", 30, "2613 avenida praia 1 suite 463, mohács, hungary 24743"),
+        ("947 trg revolucije 17 apt. 858 begunje na gorenjskem slovenia.", 30,
+         "947 trg revolucije 17 apt. 858 begunje na gorenjskem slovenia"),
+        ("210 apt. 999\ndelmas, mp 35739", 12, "210 apt. 999\ndelmas, mp 35739"),
+        ("255 hersnapvej 18, københavn k", 17, "255 hersnapvej 18, københavn k"),
+        # The crossing street of a corner.
+        ("ul. Cicha 86 and Leokadia Trail", 12, "ul. Cicha 86 and Leokadia Trail"),
+        # Must not grow: a field label after the block, English words after a lowercase address,
+        # an English capitalised word that is not a unit, a crossing without a street type.
+        ("12 Oak Street\nSpringfield, IL 62704\nMobile: 0490 39 07 81", 13, "12 Oak Street\nSpringfield, IL 62704"),
+        ("88 CHURCH ROAD, LONDON E11 3HN\nINCIDENT LOCATION: yard", 14, "88 CHURCH ROAD, LONDON E11 3HN"),
+        ("33 elm st apt 4, thanks so much", 15, "33 elm st apt 4"),
+        ("33 elm st, so call me", 9, "33 elm st"),
+        ("33 elm st near the park", 9, "33 elm st"),
+        ("12 Oak Street and Box office sales", 13, "12 Oak Street"),
+        ("12 Oak Street and Mary Jones", 13, "12 Oak Street"),
     ],
 )
 def test_address_block_growth(text: str, street_end: int, expected: str) -> None:
     [grown] = extend_addresses([Finding("STREET_ADDRESS", 0, street_end, 0.7)], text)
+    assert text[grown.start : grown.end] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "expected"),
+    [
+        ("It's in 0269 Stensås terrasse 38\n Suite 621\n ARENDAL\n Norway", "Suite 621",
+         "0269 Stensås terrasse 38\n Suite 621\n ARENDAL\n Norway"),
+        ("Dataweave\n\nFuglie 41 Popović Dam\n Suite 860\n UPPLANDS VÄSBY", "Suite 860",
+         "Fuglie 41 Popović Dam\n Suite 860\n UPPLANDS VÄSBY"),
+        ("address: Merineitsi põik 87 van Gijn Summit\n Suite 364\n Melliste", "Suite 364",
+         "Merineitsi põik 87 van Gijn Summit\n Suite 364\n Melliste"),
+        # The sentence that introduces the street is not part of it; a line without a number is no street.
+        ("I once lived in 178 Piermark Zak Points\n Apt. 335\n Albany", "Apt. 335", "178 Piermark Zak Points\n Apt. 335\n Albany"),
+        ("Please call Reception\nSuite 4\nAlbany", "Suite 4", "Suite 4\nAlbany"),
+        ("We met on May 12\n\nSuite 4", "Suite 4", "Suite 4"),
+    ],
+)
+def test_street_line_above_a_unit_line_joins_the_block(text: str, unit: str, expected: str) -> None:
+    start = text.index(unit)
+    [grown] = extend_addresses([Finding("STREET_ADDRESS", start, start + len(unit), 0.5)], text)
+    assert text[grown.start : grown.end] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "expected"),
+    [
+        ("a year at Numedii in Villafranca del Cid, which", "Villafranca", "Villafranca del Cid"),
+        ("Where: Unionville (Orange) Country Club.", "Unionville", "Unionville (Orange)"),
+        ("pay tribute here to the United States. Producer", "the United States", "United States"),
+        ("Newcastle upon Tyne NE1 3DX", "Newcastle", "Newcastle upon Tyne NE1 3DX"),
+        # Must not grow: an English joiner, a lowercase word after the joiner.
+        ("flew to Paris on Monday", "Paris", "Paris"),
+        ("lives in Lyon de facto", "Lyon", "Lyon"),
+    ],
+)
+def test_place_name_completed(text: str, place: str, expected: str) -> None:
+    start = text.index(place)
+    [grown] = extend_addresses([Finding("LOCATION", start, start + len(place), 0.6)], text)
     assert text[grown.start : grown.end] == expected
 
 
