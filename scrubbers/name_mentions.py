@@ -12,7 +12,8 @@ name that is not an English word ("cormac"), so "will" and "mark" stay words.
 
 Runs on the merged findings of one whole text (after chunks are joined), so a name in the
 first line reaches its mentions anywhere below; the PERSON spans are first cut to the name
-they hold (scrubbers.person_spans), so a title or a field label beside a name is never carried.
+they hold (scrubbers.person_spans), so a title or a field label beside a name is never carried,
+and the names joined to a found one are added (scrubbers.name_neighbours), so theirs are.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import regex
 
 from appliance.records import Finding
+from scrubbers.name_neighbours import add_neighbouring_names
 from scrubbers.person_spans import tidy_person_findings
 from scrubbers.recognizers.lone_name import english_words
 from scrubbers.recognizers.name_lists import SHORTEST_NAME_ALONE, fold, folded_also_words, is_listed
@@ -61,7 +63,7 @@ def _is_word_at(text: str, start: int, end: int) -> bool:
 
 def add_repeated_names(findings: list[Finding], text: str) -> list[Finding]:
     """`findings`, PERSON spans tidied, plus a PERSON finding at each other place a found name's word recurs, uncovered."""
-    findings = tidy_person_findings(findings, text)
+    findings = add_neighbouring_names(tidy_person_findings(findings, text), text)
     words = _carried_words(findings, text)
     if not words:
         return findings

@@ -28,7 +28,7 @@ ENGLISH_WORDS = "english_words.txt"
 
 _NAME = r"(?P<name>\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}?[\p{Ll}\p{M}]+)?)"
 # Verbs whose subject is nearly always a person.
-_PERSON_VERB = (
+PERSON_VERB = (
     r"said|says|told|tells|asked|asks|replied|replies|wrote|rang|rings|phoned|phones|emailed|texted|"
     r"lives|lived|began|begins|spent|spends|grew\s+up|was\s+born|is\s+married|married|died|"
     r"joined|studied|studies|complained|confirmed|agreed|refused|explained|mentioned|reported|"
@@ -38,15 +38,15 @@ _PERSON_VERB = (
     r"(?:has|had)\s+(?:given|told|asked|said|agreed|confirmed|called|rung|phoned|emailed|left|moved|lived|worked|spent|been\s+(?:told|asked|seen|given))"
 )
 # Possessions and relations only a person has.
-_PERSON_NOUN = (
+PERSON_NOUN = (
     r"kid|kids|son|sons|daughter|daughters|child|children|baby|wife|husband|partner|mother|father|mum|mom|dad|"
     r"brother|sister|parents|family|boyfriend|girlfriend|fiancé|fiance|fiancée|fiancee|friend|friends|"
     r"passport|birthday|funeral|wedding|GP|carer|symptoms|medication|surgery|condition|diagnosis"
 )
 LONE_NAME = regex.compile(
-    rf"(?<![\w'’@.-]){_NAME}(?:[ \t]+(?:{_PERSON_VERB})\b|['’]s[ \t]+(?:{_PERSON_NOUN})\b)"
+    rf"(?<![\w'’@.-]){_NAME}(?:[ \t]+(?:{PERSON_VERB})\b|['’]s[ \t]+(?:{PERSON_NOUN})\b)"
 )
-LOWER_CASE_LONE_NAME = regex.compile(rf"(?<![\w'’@.-])(?P<name>\p{{Ll}}[\p{{Ll}}\p{{M}}]+)[ \t]+(?:{_PERSON_VERB})\b")
+LOWER_CASE_LONE_NAME = regex.compile(rf"(?<![\w'’@.-])(?P<name>\p{{Ll}}[\p{{Ll}}\p{{M}}]+)[ \t]+(?:{PERSON_VERB})\b")
 # "Warrane, can I ...", "Shreya - could you ...": a name addressed at the start of a line.
 ADDRESSED = regex.compile(
     rf"(?:^|(?<=\n))[ \t>]*{_NAME}[ \t]*(?:,|[ \t]-)[ \t]+(?:can|could|would|will|please|do|did|are|have|thanks|thank)\b",
