@@ -10,7 +10,6 @@ from scrubbers.recognizers.age_over_89 import AgeOver89Recognizer
 from scrubbers.recognizers.date_of_birth import DateOfBirthRecognizer
 from scrubbers.recognizers.driver_licence import DriverLicenceRecognizer
 from scrubbers.recognizers.email_address import EmailAddressRecognizer
-from scrubbers.recognizers.facility import FacilityRecognizer
 from scrubbers.recognizers.given_name import GivenNameRecognizer
 from scrubbers.recognizers.iban_any_case import IbanAnyCaseRecognizer
 from scrubbers.recognizers.international_phone import InternationalPhoneRecognizer
@@ -31,7 +30,6 @@ from scrubbers.recognizers.policy import policy_recognizers
 from scrubbers.recognizers.postal_code import PostalCodeRecognizer
 from scrubbers.recognizers.speaker_label import SpeakerLabelRecognizer
 from scrubbers.recognizers.street_address import StreetAddressRecognizer
-from scrubbers.recognizers.street_name import StreetNameRecognizer
 from scrubbers.recognizers.surname import SurnameRecognizer
 from scrubbers.recognizers.titled_name import TitledNameRecognizer
 from scrubbers.recognizers.uncased_name import UncasedNameRecognizer
@@ -53,7 +51,6 @@ def custom_recognizers() -> list[EntityRecognizer]:
         DateOfBirthRecognizer(),
         DriverLicenceRecognizer(),
         EmailAddressRecognizer(),
-        FacilityRecognizer(),
         GivenNameRecognizer(),
         IbanAnyCaseRecognizer(),
         InternationalPhoneRecognizer(),
@@ -72,7 +69,6 @@ def custom_recognizers() -> list[EntityRecognizer]:
         ShapedNameRecognizer(),
         SpeakerLabelRecognizer(),
         StreetAddressRecognizer(),
-        StreetNameRecognizer(),
         SurnameRecognizer(),
         TitledNameRecognizer(),
         UncasedNameRecognizer(),
@@ -94,7 +90,6 @@ __all__ = [
     "DateOfBirthRecognizer",
     "DriverLicenceRecognizer",
     "EmailAddressRecognizer",
-    "FacilityRecognizer",
     "GivenNameRecognizer",
     "IbanAnyCaseRecognizer",
     "InternationalPhoneRecognizer",
@@ -113,7 +108,6 @@ __all__ = [
     "ShapedNameRecognizer",
     "SpeakerLabelRecognizer",
     "StreetAddressRecognizer",
-    "StreetNameRecognizer",
     "SurnameRecognizer",
     "TitledNameRecognizer",
     "UncasedNameRecognizer",
