@@ -40,14 +40,15 @@ PLACE = rf"(?:{PLACE_WORD}(?:[ \t]+(?:{PLACE_WORD}|de|do|da|del|la|le|sur|am|an|
 EMPTY_FIELD = r"(?:nan|NaN|None|null|NULL|N/A|n/a)"
 # A second name in brackets ("ΑΓΛΑΝΤΖΙΑ (ΑΓΛΑΓΓΙΑ)", "Cyprus (Greek)"), a district number before a
 # postal code ("Hania Bazid, 43 73313").
-PIECE = rf"(?:{UNIT}|{POSTAL}|{PLACE}|{EMPTY_FIELD}|\({PLACE}\)|\d{{1,2}}(?=(?:[ \t]*[,\n][ \t]*|[ \t]+){POSTAL}(?![\w'-])))"
+# Capitalised words followed by a colon are the label of the next field ("Mobile: 0490 39 07 81",
+# "INCIDENT LOCATION: ..."), not an address piece.
+PLACE_PIECE = rf"{PLACE}(?!(?:[ \t]+{PLACE_WORD}){{0,3}}[ \t]*:)"
+PIECE = rf"(?:{UNIT}|{POSTAL}|{PLACE_PIECE}|{EMPTY_FIELD}|\({PLACE}\)|\d{{1,2}}(?=(?:[ \t]*[,\n][ \t]*|[ \t]+){POSTAL}(?![\w'-])))"
 # A line break may be followed by e-mail quote marks ("> ") or a list bullet ("• ", "- ", and
 # "??? " where an export lost the bullet's encoding): the block is still one address.
 LINE_BREAK = r"[ \t]*\n[ \t>]*(?:[*•·▪‣◦?-]{1,3}[ \t]+)?"
 SEPARATOR = rf"(?:[ \t]*,[ \t]*(?:\n[ \t>]*(?:[*•·▪‣◦?-]{{1,3}}[ \t]+)?)?|{LINE_BREAK},?[ \t]*|[ \t]+-[ \t]+|[ \t]+)"
-# Words followed by a colon are the label of the next field ("Mobile: 0490 39 07 81", "INCIDENT
-# LOCATION: ..."), not an address piece.
-NEXT_PIECE = regex.compile(rf"{SEPARATOR}{PIECE}(?![\w'-]|(?:[ \t]+\p{{L}}[\p{{L}}\p{{M}}'-]*){{0,3}}[ \t]*:)")
+NEXT_PIECE = regex.compile(rf"{SEPARATOR}{PIECE}(?![\w'-]|[ \t]*:)")
 # In an address written in lower case: a two-letter region code or a run of words, checked below.
 NEXT_LOWER_PIECE = regex.compile(rf"{SEPARATOR}(?P<words>\p{{Ll}}[\p{{L}}\p{{M}}'∆-]*(?:[ \t]+\p{{Ll}}[\p{{L}}\p{{M}}'∆-]*){{0,3}})(?![\w'-])")
 # A two-letter region code before a postal code or alone in its field ("delmas, mp 35739", "φλαμου∆ι\n, fa\n").

@@ -225,6 +225,7 @@ def test_international_phone_after_a_phone_word(text: str, expected: list[str]) 
         # an English capitalised word that is not a unit, a crossing without a street type.
         ("12 Oak Street\nSpringfield, IL 62704\nMobile: 0490 39 07 81", 13, "12 Oak Street\nSpringfield, IL 62704"),
         ("88 CHURCH ROAD, LONDON E11 3HN\nINCIDENT LOCATION: yard", 14, "88 CHURCH ROAD, LONDON E11 3HN"),
+        ("7 Steinfelden 73\nSAVONLINNA\n, SV\n 77233 for this card: 4393", 16, "7 Steinfelden 73\nSAVONLINNA\n, SV\n 77233"),
         ("33 elm st apt 4, thanks so much", 15, "33 elm st apt 4"),
         ("33 elm st, so call me", 9, "33 elm st"),
         ("33 elm st near the park", 9, "33 elm st"),

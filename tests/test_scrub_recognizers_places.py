@@ -7,9 +7,11 @@ from presidio_analyzer import EntityRecognizer
 
 from scrubbers.recognizers import (
     AddressUnitRecognizer,
+    FacilityRecognizer,
     NumberedStreetRecognizer,
     PlaceNameRecognizer,
     PlacePhraseRecognizer,
+    StreetNameRecognizer,
 )
 from scrubbers.recognizers.given_name import GivenNameRecognizer
 
@@ -289,3 +291,54 @@ def test_iban_in_any_case(text: str, expected: list[str]) -> None:
 
 def test_sending_money_to_an_account_is_not_travel() -> None:
     assert matches(PlacePhraseRecognizer(), "The balance will be sent to IBAN DE89 3704; transferred to Savings") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the client lives on Maple Avenue with her daughter", ["Maple Avenue"]),
+        ("just off Old Kent Road, past the station", ["Old Kent Road"]),
+        ("at the corner of 5th Avenue and the park", ["5th Avenue"]),
+        ("stopped on Rua Augusta near the square", ["Rua Augusta"]),
+        ("Rendezvous Rue Oberkampf, then dinner", ["Rue Oberkampf"]),
+        ("sent from Calle de Alcalá yesterday", ["Calle de Alcalá"]),
+        ("a flat on Via Roma", ["Via Roma"]),
+        ("The street is Biltstraat, by the canal", ["Biltstraat"]),
+        ("she moved from Hauptstraße to Storgatan", ["Hauptstraße", "Storgatan"]),
+        # Must not hit: a street type with no cue, a preposition "Via", a court, a day, an English compound ("-tie" is left out).
+        ("the Wall Street Journal reported", []),
+        ("Via Amazon, the parcel came", []),
+        ("appeared at Southwark Crown Court", []),
+        ("a Main Street business", []),
+        ("he is on Death Row", []),
+        ("Sent on Monday Street food was served", []),
+        ("wearing a Bowtie", []),
+    ],
+)
+def test_street_named_without_a_house_number(text: str, expected: list[str]) -> None:
+    assert matches(StreetNameRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("was seen at Waikato Hospital and discharged", ["Waikato Hospital"]),
+        ("a walk from Riverside Community Hospital.", ["Riverside Community Hospital"]),
+        ("GP: Casuarina Medical Centre", ["Casuarina Medical Centre"]),
+        ("admitted to St. Olavs Hospital", ["St. Olavs Hospital"]),
+        ("transferred to Hospital Civil de Guadalajara", ["Hospital Civil de Guadalajara"]),
+        ("seen at Klinikum Schwabing", ["Klinikum Schwabing"]),
+        ("move from the leeds branch to head office", ["leeds"]),
+        ("our Ballincollig depot", ["Ballincollig"]),
+        # Must not hit: a department, a generic hospital, "Hospital" before an English word, an
+        # English word as a branch, a place that is also an English word in lower case.
+        ("referred to the Cardiology Clinic", []),
+        ("the General Hospital called", []),
+        ("the Hospital Trust said", []),
+        ("our new office", []),
+        ("the reading office", []),
+        ("the Sleep Clinic and the University Hospital", []),
+    ],
+)
+def test_facilities_and_branches_named_after_a_place(text: str, expected: list[str]) -> None:
+    assert matches(FacilityRecognizer(), text) == expected

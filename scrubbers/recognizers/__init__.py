@@ -10,6 +10,7 @@ from scrubbers.recognizers.age_over_89 import AgeOver89Recognizer
 from scrubbers.recognizers.date_of_birth import DateOfBirthRecognizer
 from scrubbers.recognizers.driver_licence import DriverLicenceRecognizer
 from scrubbers.recognizers.email_address import EmailAddressRecognizer
+from scrubbers.recognizers.facility import FacilityRecognizer
 from scrubbers.recognizers.given_name import GivenNameRecognizer
 from scrubbers.recognizers.iban_any_case import IbanAnyCaseRecognizer
 from scrubbers.recognizers.international_phone import InternationalPhoneRecognizer
@@ -30,6 +31,7 @@ from scrubbers.recognizers.policy import policy_recognizers
 from scrubbers.recognizers.postal_code import PostalCodeRecognizer
 from scrubbers.recognizers.speaker_label import SpeakerLabelRecognizer
 from scrubbers.recognizers.street_address import StreetAddressRecognizer
+from scrubbers.recognizers.street_name import StreetNameRecognizer
 from scrubbers.recognizers.surname import SurnameRecognizer
 from scrubbers.recognizers.titled_name import TitledNameRecognizer
 from scrubbers.recognizers.uncased_name import UncasedNameRecognizer
@@ -51,6 +53,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
         DateOfBirthRecognizer(),
         DriverLicenceRecognizer(),
         EmailAddressRecognizer(),
+        FacilityRecognizer(),
         GivenNameRecognizer(),
         IbanAnyCaseRecognizer(),
         InternationalPhoneRecognizer(),
@@ -69,6 +72,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
         ShapedNameRecognizer(),
         SpeakerLabelRecognizer(),
         StreetAddressRecognizer(),
+        StreetNameRecognizer(),
         SurnameRecognizer(),
         TitledNameRecognizer(),
         UncasedNameRecognizer(),
@@ -90,6 +94,7 @@ __all__ = [
     "DateOfBirthRecognizer",
     "DriverLicenceRecognizer",
     "EmailAddressRecognizer",
+    "FacilityRecognizer",
     "GivenNameRecognizer",
     "IbanAnyCaseRecognizer",
     "InternationalPhoneRecognizer",
@@ -108,6 +113,7 @@ __all__ = [
     "ShapedNameRecognizer",
     "SpeakerLabelRecognizer",
     "StreetAddressRecognizer",
+    "StreetNameRecognizer",
     "SurnameRecognizer",
     "TitledNameRecognizer",
     "UncasedNameRecognizer",
