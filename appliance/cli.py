@@ -93,13 +93,8 @@ def _stage_command(name: str, doc: str, example: str, with_sources: bool = False
         if engine is not None:
             overrides["scrub"] = {"engine": engine}
         ctx = open_context(run_dir, policy=policy, config_file=config_file, overrides=overrides, sources=sources, echo=click.echo, create=with_sources, strict=strict)
-        from appliance.evidence import sign_run
-
         with ctx.run.lock():
-            try:
-                run_stage(name, ctx, force=force)
-            finally:
-                sign_run(ctx.run)
+            run_stage(name, ctx, force=force)  # every manifest write is signed as it is made
         if name == "report":
             _print_report_location(run_dir)
 

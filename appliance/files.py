@@ -171,8 +171,13 @@ def write_bytes(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+def json_document(data: Any) -> str:
+    """The text write_json writes: sorted keys, indented, no NaN, one final newline."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
 def write_json(path: Path, data: Any) -> None:
-    write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
+    write_text(path, json_document(data))
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:

@@ -159,17 +159,12 @@ def _require_previous(name: str, run: RunDir) -> None:
 
 def run_all(ctx: StageContext, force: bool = False, stages: tuple[str, ...] = STAGES) -> dict[str, StageRun]:
     """Every stage in order; raises GateFailed after the report is written when a gate fails."""
-    from appliance.evidence import sign_run
-
     results = {}
+    # Every manifest write is signed as it is made (RunDir.save_manifest), so a failed or killed
+    # stage leaves a signed manifest, and an edited one is refused rather than signed.
     with ctx.run.lock():
-        try:
-            for name in stages:
-                results[name] = run_stage(name, ctx, force=force)
-        finally:
-            # Sign after the manifest's last write, also when a stage failed: the appliance never
-            # leaves its own manifest unsigned.
-            sign_run(ctx.run)
+        for name in stages:
+            results[name] = run_stage(name, ctx, force=force)
     report_run = results.get("report")
     if report_run and report_run.record.summary.get("failed_gates"):
         raise GateFailed(f"compliance gates failed: {', '.join(report_run.record.summary['failed_gates'])}; see {ctx.run.root / 'report' / 'report.html'}")

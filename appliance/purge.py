@@ -146,17 +146,14 @@ def purge_subject(run_root: Path, subject_id: str, *, dry_run: bool = False) -> 
         if erasure.review_withdrawn:
             _withdraw_review(run)
         erasure.erased_at = now()
-        _record_erasure(run, erasure, "complete")
-        from appliance.evidence import sign_run
-
-        sign_run(run)
+        _record_erasure(run, erasure, "complete")  # signed as it is written, like every manifest write
     return erasure
 
 
 def _refuse_unsigned(run: RunDir) -> None:
     """A fresh purge starts only from a manifest this installation signed.
 
-    The files are checked against manifest.json, and the purge signs it again when done: an
+    The files are checked against manifest.json, and every manifest write signs it again: an
     edited manifest (a changed file with its new hash written in) would otherwise come out
     signed, as if the appliance had recorded it.
     """
@@ -172,19 +169,18 @@ def _refuse_unsigned(run: RunDir) -> None:
 
 
 def _sign_finished_erasure(run: RunDir, hashed: str) -> Erasure | None:
-    """A purge killed after recording its completion but before signing: sign now, and return that erasure.
+    """A purge killed after recording its completion but before that record's signature took its place: finish, and return that erasure.
 
-    Only when the manifest's last erasure is this subject's, complete, and the signature fails;
-    otherwise None (and the subject, with no records left, is an error as for any unknown id).
+    Only when the manifest's last erasure is this subject's, complete, and the signature fails
+    until the pending one is put in place; otherwise None (and the subject, with no records left,
+    is an error as for any unknown id).
     """
-    from appliance.evidence import sign_run
-    from appliance.evidence.signing import check_signature
+    from appliance.evidence.signing import check_signature, finish_interrupted_signing
 
     erasures = run.manifest.get("erasures", [])
     if not erasures or erasures[-1]["subject_hash"] != hashed or erasures[-1].get("status") != "complete" or check_signature(run.root).valid:
         return None
-    sign_run(run)
-    return _resume(erasures[-1])
+    return _resume(erasures[-1]) if finish_interrupted_signing(run.root).valid else None
 
 
 def _resume(pending: dict[str, Any]) -> Erasure:

@@ -241,8 +241,6 @@ def reviewer_hash(reviewer: str) -> str:
 
 def import_reviews(run_root: Path, filled: Path) -> ReviewImport:
     """Validate, scrub and record one filled CSV; a reviewer's new grade for an item replaces their earlier one."""
-    from appliance.evidence import sign_run
-
     run = RunDir.open(run_root, create=False)
     key_path = run.root / KEY
     if not key_path.is_file():
@@ -275,8 +273,7 @@ def import_reviews(run_root: Path, filled: Path) -> ReviewImport:
         summary_path = run.root / SUMMARY
         write_json(summary_path, summary)
         files = [asdict(run.entry(p)) for p in (key_path, grades_path, summary_path)]
-        run.update_manifest(review={**summary, "files": files})
-        sign_run(run)
+        run.update_manifest(review={**summary, "files": files})  # signed as it is written
     return ReviewImport(rows=len(new), reviewers=summary["reviewers"], summary=summary)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from appliance import __version__
 from appliance.errors import ApplianceError
-from appliance.files import process_alive, sha256_file, sweep_orphaned_temp_files, write_json
+from appliance.files import json_document, process_alive, sha256_file, sweep_orphaned_temp_files, write_bytes
 from appliance.records import FileEntry, StageRecord
 from appliance.vault import vault_dir
 
@@ -55,7 +55,7 @@ class RunDir:
             raise ApplianceError(f"{root} is not a run directory (no manifest.json); create one with `appliance ingest SOURCES --run {root}`")
         run.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(run.root, 0o700)
-        write_json(run.manifest_path, new_manifest())
+        run.save_manifest(new_manifest())
         return run
 
     @property
@@ -81,9 +81,15 @@ class RunDir:
         return self._cached[1]
 
     def save_manifest(self, manifest: dict[str, Any]) -> None:
+        """Write the manifest, signed as it is written; refused when the one on disk was edited outside the appliance."""
+        # Imported here: the evidence package reads run directories itself.
+        from appliance.evidence.signing import sealed_manifest_write
+
         if self.read_only:
             raise ApplianceError(f"{self.root} is open read-only here; only the process holding its lock writes the manifest")
-        write_json(self.manifest_path, manifest)
+        document = json_document(manifest).encode("utf-8")
+        with sealed_manifest_write(self.root, document):
+            write_bytes(self.manifest_path, document)
         self._cached = None  # the caller may still change `manifest`: read back what was written
 
     def update_manifest(self, **fields: Any) -> None:

@@ -9,9 +9,13 @@ How the pieces fit, in the order they are written:
    non-report artefact with its sha256 and the public key that will sign the run.
 3. The pipeline records the report stage (report.json, report.html, report.pdf, DATASHEET.md,
    MODEL_CARD.md with their hashes) in the manifest: the manifest's last write.
-4. `sign_run(run)` signs the bytes of `manifest.json` with this installation's Ed25519 key
-   (`APPLIANCE_HOME/keys/signing.key`, 0600, outside the run) and writes `manifest.sig` (64 raw
-   bytes) and `signing_key.pub` (PEM) into the run directory.
+4. Every manifest write (steps 1 and 3, and every other) is signed as it is made
+   (`signing.sealed_manifest_write`, from `RunDir.save_manifest`): the bytes of `manifest.json`
+   with this installation's Ed25519 key (`APPLIANCE_HOME/keys/signing.key`, 0600, outside the
+   run), into `manifest.sig` (64 raw bytes) beside `signing_key.pub` (PEM). A write is refused
+   when the manifest on disk is not one this key signed, so an edited manifest never comes out
+   signed, and a run killed at any point resumes from a signed one. `sign_run(run)` signs the
+   manifest as it is, for tools and tests that build runs by hand.
 
 `verify_run` then checks, independently: the signature over manifest.json; every artefact
 against its recorded hash (vault entries only where the vault is on this machine); the policy

@@ -4,6 +4,10 @@ The private key lives in APPLIANCE_HOME/keys/signing.key (PEM, PKCS#8, mode 0600
 run directory. A run directory carries `manifest.sig` (the 64-byte raw signature over the exact
 bytes of manifest.json) and `signing_key.pub` (the public key, PEM), so anyone can check it.
 
+Every write of the manifest is signed as it happens (`sealed_manifest_write`), and refused when
+the manifest on disk is not one this installation signed: the appliance never signs a manifest
+somebody edited, and a run killed at any point still carries a signed manifest to resume from.
+
 Example:
     >>> sign_run(RunDir.open(Path("runs/r1"), create=False))
     PosixPath('.../runs/r1/manifest.sig')
@@ -11,7 +15,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +34,8 @@ from appliance.rundir import RunDir
 
 KEY_FILE = "signing.key"
 SIGNATURE_FILE = "manifest.sig"
+# The next manifest's signature, written before that manifest replaces the old one.
+PENDING_SIGNATURE_FILE = "manifest.sig.pending"
 PUBLIC_KEY_FILE = "signing_key.pub"
 ALGORITHM = "Ed25519"
 
@@ -100,9 +109,9 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     return key
 
 
-def check_signature(root: Path) -> SignatureCheck:
-    """Is RUN_DIR/manifest.sig a valid signature over manifest.json by the key in signing_key.pub?"""
-    signature_path, key_path = root / SIGNATURE_FILE, root / PUBLIC_KEY_FILE
+def check_signature(root: Path, signature_file: str = SIGNATURE_FILE) -> SignatureCheck:
+    """Is RUN_DIR/manifest.sig (or `signature_file`) a valid signature over manifest.json by the key in signing_key.pub?"""
+    signature_path, key_path = root / signature_file, root / PUBLIC_KEY_FILE
     if not key_path.is_file():
         return SignatureCheck(False, None, f"{PUBLIC_KEY_FILE} is missing")
     try:
@@ -111,9 +120,55 @@ def check_signature(root: Path) -> SignatureCheck:
         return SignatureCheck(False, None, f"{PUBLIC_KEY_FILE} is not an Ed25519 public key in PEM form")
     found = fingerprint(public)
     if not signature_path.is_file():
-        return SignatureCheck(False, found, f"{SIGNATURE_FILE} is missing (the run was never signed, or signing was interrupted)")
+        return SignatureCheck(False, found, f"{signature_file} is missing (the run was never signed, or signing was interrupted)")
     try:
         public.verify(signature_path.read_bytes(), (root / "manifest.json").read_bytes())
     except InvalidSignature:
         return SignatureCheck(False, found, "signature does not match manifest.json (the manifest changed after signing)")
     return SignatureCheck(True, found)
+
+
+@contextlib.contextmanager
+def sealed_manifest_write(root: Path, document: bytes) -> Iterator[None]:
+    """Around the write of `document` as RUN_DIR/manifest.json: refuse an edited manifest, sign the new one.
+
+    The new signature is written beside the old one before the manifest is replaced, and takes
+    the old one's place after it: whenever the process dies, one of the two signs the manifest
+    on disk. A manifest that neither signs, or that another key signed, was changed outside this
+    installation's appliance; writing to it would sign that change, so the write is refused.
+    """
+    key = signing_key()
+    pending = root / PENDING_SIGNATURE_FILE
+    if (root / "manifest.json").exists():
+        _require_signed_here(root, key)
+    write_bytes(pending, key.sign(document))
+    _write_public_key(root, key)
+    yield
+    os.replace(pending, root / SIGNATURE_FILE)
+
+
+def finish_interrupted_signing(root: Path) -> SignatureCheck:
+    """The manifest's signature check, after finishing a sealed write killed between its two renames."""
+    check = check_signature(root)
+    if not check.valid and check_signature(root, PENDING_SIGNATURE_FILE).valid:
+        os.replace(root / PENDING_SIGNATURE_FILE, root / SIGNATURE_FILE)
+        check = check_signature(root)
+    return check
+
+
+def _require_signed_here(root: Path, key: Ed25519PrivateKey) -> None:
+    check = finish_interrupted_signing(root)
+    if check.valid and check.fingerprint == fingerprint(key.public_key()):
+        return
+    problem = check.problem or f"signed by another installation's key ({check.fingerprint})"
+    raise ApplianceError(
+        f"manifest.json in {root} is not as this installation's appliance wrote it ({problem}), so nothing more is written to this run; "
+        f"run `appliance verify {root}` to see what changed, and restore the run directory or start a new run"
+    )
+
+
+def _write_public_key(root: Path, key: Ed25519PrivateKey) -> None:
+    pem = public_key_pem(key.public_key())
+    path = root / PUBLIC_KEY_FILE
+    if not path.is_file() or path.read_text(encoding="utf-8", errors="replace") != pem:
+        write_text(path, pem)
