@@ -51,7 +51,6 @@ def train(
     if follow_if_not_main(run_dir):
         return
     try:
-        from appliance.evidence import sign_run
         from appliance.pipeline import open_context, run_stage
 
         overrides = train_overrides(base_model, dp, epsilon, max_steps)
@@ -71,11 +70,8 @@ def train(
                 click.echo(block)
             return
         with ctx.run.lock():
-            try:
-                # A resumed run must run even though its fingerprint matches the interrupted one.
-                run_stage("train", ctx, force=force or resume)
-            finally:
-                sign_run(ctx.run)
+            # A resumed run must run even though its fingerprint matches the interrupted one.
+            run_stage("train", ctx, force=force or resume)
     finally:
         release_followers()
 
@@ -95,6 +91,7 @@ def follow_if_not_main(run_dir: Path) -> bool:
     from appliance.stages.train import follow
 
     follow(run_dir)
+    distributed.leave()
     return True
 
 
@@ -103,3 +100,4 @@ def release_followers() -> None:
     from appliance.train import distributed
 
     distributed.tell_followers(distributed.STOP)
+    distributed.leave()

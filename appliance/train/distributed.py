@@ -25,6 +25,7 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 from dataclasses import dataclass
@@ -206,6 +207,29 @@ def tell_followers(word: str) -> None:
 
     dist.broadcast_object_list([word], src=0, group=_word_group)
     _word_sent = True
+
+
+# How long a rank waits at the end for the others before it closes its groups anyway: one that
+# failed mid-training never arrives, and must not hold the rest for the word channel's two days.
+LEAVE_TIMEOUT = datetime.timedelta(seconds=60)
+
+
+def leave() -> None:
+    """Every rank, last thing in the command: meet the others, then close the process groups.
+
+    A rank that exits with its gloo groups open can abort at interpreter exit ("terminate called
+    without an active exception"), more often when another rank has already gone; so the ranks
+    meet on the word channel first, then close their groups before exiting. A no-op without torchrun.
+    """
+    global _word_group
+    if _word_group is None:
+        return
+    import torch.distributed as dist
+
+    with contextlib.suppress(RuntimeError):  # a rank that failed is already reported by its own error
+        dist.monitored_barrier(group=_word_group, timeout=LEAVE_TIMEOUT)
+    _word_group = None
+    dist.destroy_process_group()
 
 
 def await_leader() -> str:
