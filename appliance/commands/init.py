@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from appliance.commands.errors import user_errors
-from appliance.objectives import METRICS
 from appliance.init_config import USE_CASES, StarterAnswers, starter_config, write_starter
+from appliance.objectives import METRICS
 
 
 @click.command(name="init")

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import ApplianceError
-from appliance.purge import is_erased
 from appliance.files import sha256_file, write_jsonl
 from appliance.ingest import discover, ingest_into, quarantine_is_fatal
 from appliance.ingest.core import IngestResult
 from appliance.ingest.sink import sealed_sink
+from appliance.purge import is_erased
 from appliance.records import FileEntry
 from appliance.stages.context import StageContext, StageOutput
 
