@@ -4,9 +4,10 @@ All variants train the same LoRA (same model, records, batch size and step count
 per step after warm-up steps. The trainer packs several examples per row without DP (whole
 conversations for --task instruction, documents cut to full rows for --task completion; see
 appliance/train/packing.py). Per batch it then carries more real tokens, so its token budget
-per step is larger: compare tokens per second, not steps. DP-SGD cannot pack (a row is one
-privacy unit), so DP overhead is measured against the trainer with packing off (one example
-per row, length-grouped): DP on vs off on the same batching. Reported per variant: real
+per step is larger: compare tokens per second, not steps. DP-SGD packs a Poisson batch only with
+per-example gradients (appliance/train/unit_packing.py: each example still clipped alone), and
+the DP overhead is measured against the trainer with packing off (one example per row,
+length-grouped); --dp-rows adds DP without unit packing (the layout before it), interleaved. Reported per variant: real
 (non-padding) tokens per second, the padding share, peak memory, and MFU against a matmul peak
 measured here in the training dtype (--precision). FLOPs per real token are taken as 4 x parameters
 (forward + input gradients; LoRA's own weight gradients are negligible), attention ignored.
@@ -21,6 +22,7 @@ with the accountant a run uses by default (PRV; --accountant rdp for the other).
     python scripts/bench_train.py --task completion --steps 6 --batch-size 4 --max-seq-len 128
     python scripts/bench_train.py --model /path/to/hf-folder --steps 40 --no-dp
     python scripts/bench_train.py --dp-only --rounds 2 --clock cpu --threads 1 --batch-size 4 --max-seq-len 128 --steps 8
+    python scripts/bench_train.py --dp-only --dp-rows --rounds 2 --threads 2 --batch-size 4 --max-seq-len 128 --steps 8
     python scripts/bench_train.py --split-cost --threads 2 --max-seq-len 128
 """
 
@@ -131,7 +133,18 @@ def plain_peft_loop(model_dir: Path, records, args, device) -> dict:
     return {"tokens": tokens, "seconds": seconds, "padding": 1 - tokens / padded, "steps": args.steps}
 
 
-def appliance_trainer(model_dir: Path, records, args, device, *, dp: bool, packing: bool = True) -> dict:
+def appliance_trainer(model_dir: Path, records, args, device, *, dp: bool, packing: bool = True, dp_rows_only: bool = False) -> dict:
+    """The trainer's real tokens and seconds; dp_rows_only: DP without several examples per row (the layout before unit_packing)."""
+    from appliance.train import unit_packing
+
+    if dp_rows_only:
+        saved = dict(unit_packing.ATTENTION_TOKENS)
+        unit_packing.ATTENTION_TOKENS.clear()  # no device packs: one example per row, in length-sorted micro-batches
+        try:
+            return appliance_trainer(model_dir, records, args, device, dp=dp, packing=packing)
+        finally:
+            unit_packing.ATTENTION_TOKENS.update(saved)
+
     config = TrainConfig(
         max_steps=args.steps, batch_size=args.batch_size, max_seq_len=args.max_seq_len, checkpoint_every=0, dp=dp, accountant=args.accountant, packing=packing,
         precision=args.precision,
@@ -242,6 +255,10 @@ def main() -> None:
     parser.add_argument("--no-dp", action="store_true", help="skip the DP-SGD variant")
     parser.add_argument("--split-cost", action="store_true", help="only measure what one more DP micro-batch costs (privacy.SPLIT_COST_TOKENS)")
     parser.add_argument("--dp-only", action="store_true", help="only the two variants the DP overhead compares (one example per row, DP)")
+    parser.add_argument(
+        "--dp-rows", action="store_true",
+        help="also run DP with one example per row (no unit packing, the layout before it), interleaved, and print both overheads",
+    )
     parser.add_argument("--accountant", choices=["prv", "rdp"], default="prv", help="the DP variant's accountant (prv: a run's default)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument(
@@ -258,6 +275,8 @@ def main() -> None:
         parser.error("the trainer's steps are timed from the previous step's end: use --warmup 1 or more")
     if args.dp_only and args.no_dp:
         parser.error("--dp-only and --no-dp leave nothing to measure")
+    if args.dp_rows and args.no_dp:
+        parser.error("--dp-rows compares DP layouts: drop --no-dp")
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.model is None:
@@ -283,11 +302,12 @@ def main() -> None:
         return
     print("padding share by batch layout on this data: " + ", ".join(f"{name} {share:.0%}" for name, share in layout_padding(examples, args).items()))
 
-    plain, packed, unpacked, private = (
+    plain, packed, unpacked, private, private_rows = (
         "plain peft loop, padded to max_length",
         "appliance trainer, packed",
         "appliance trainer, one example per row",
         "appliance trainer, DP-SGD (Poisson)",
+        "appliance trainer, DP-SGD, no unit packing",
     )
     variants = {} if args.dp_only else {
         plain: lambda: plain_peft_loop(model_dir, records, args, device),
@@ -296,6 +316,8 @@ def main() -> None:
     if not args.no_dp:
         variants[unpacked] = lambda: appliance_trainer(model_dir, records, args, device, dp=False, packing=False)
         variants[private] = lambda: appliance_trainer(model_dir, records, args, device, dp=True)
+        if args.dp_rows:
+            variants[private_rows] = lambda: appliance_trainer(model_dir, records, args, device, dp=True, dp_rows_only=True)
     totals: dict[str, dict] = {}
     for round_ in range(args.rounds):
         for name, run in variants.items():
@@ -318,6 +340,9 @@ def main() -> None:
         print(f"ratio packed trainer / plain loop: {rates[packed] / rates[plain]:.2f}x  (target >= 2x)")
     if not args.no_dp:
         print(f"DP overhead (one example per row, non-DP / DP tokens per second): {rates[unpacked] / rates[private]:.2f}x  (target <= 1.3x)")
+        if args.dp_rows:
+            print(f"DP overhead without unit packing (one example per row, micro-batched): {rates[unpacked] / rates[private_rows]:.2f}x; "
+                  f"unit packing speeds DP up {rates[private] / rates[private_rows]:.2f}x")
     if not (args.no_dp or args.dp_only):
         print(f"ratio one-example-per-row trainer / plain loop: {rates[unpacked] / rates[plain]:.2f}x")
         print(f"packed non-DP / DP tokens per second: {rates[packed] / rates[private]:.2f}x  (what DP costs a user who would otherwise pack)")

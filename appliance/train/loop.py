@@ -6,6 +6,7 @@ then one loop that reads top to bottom. Nothing here logs or raises record text.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -23,7 +24,7 @@ import torch.nn.functional as F
 from appliance.config import TrainConfig
 from appliance.errors import ApplianceError
 from appliance.records import Record
-from appliance.train import distributed, privacy
+from appliance.train import distributed, privacy, unit_packing
 from appliance.train.checkpoint import latest_checkpoint, load_checkpoint, save_adapter, save_checkpoint, save_merged
 from appliance.train.data import IGNORE, Example, LengthGroupedLoader, encode_for_task
 from appliance.train.lm import load_causal_lm, load_tokenizer, pick_device
@@ -128,12 +129,14 @@ def train_step(model, optimizer, batch: dict[str, torch.Tensor], *, clip_norm: f
     return loss.item()
 
 
-def private_step(model, optimizer, micro_batches: Sequence[dict[str, torch.Tensor]]) -> float | None:
+def private_step(model, optimizer, micro_batches: Sequence[dict[str, torch.Tensor]], *, unit_gradients=None) -> float | None:
     """One DP-SGD step over a Poisson batch laid out as micro-batches; the mean example loss, or None if it drew nobody.
 
     Opacus clips each example's gradient when its micro-batch is done and adds the clipped
     gradients up (signal_skip_step, as its BatchMemoryManager does); noise is added once, after
     the last micro-batch, and the accountant counts one step at the same sampling rate.
+    A micro-batch with `units` holds several examples per row (unit_packing.dp_layout): its
+    per-example gradients are summed per unit by `unit_gradients`, which it therefore needs.
     """
     if not micro_batches:
         return train_step(model, optimizer, {"input_ids": torch.zeros((0, 1), dtype=torch.long)}, clip_norm=None)
@@ -141,11 +144,19 @@ def private_step(model, optimizer, micro_batches: Sequence[dict[str, torch.Tenso
     loss_total, rows = 0.0, 0
     for k, batch in enumerate(micro_batches):
         last = k == len(micro_batches) - 1
-        logits = model(**model_inputs(batch)).logits
-        loss_sums, counts = per_example_loss(logits, batch["labels"])
-        example_losses = loss_sums / counts.clamp(min=1)
-        # The micro-batch mean: Opacus scales each per-sample gradient back by the micro-batch's size.
-        example_losses.mean().backward()
+        packed = "units" in batch
+        if packed and unit_gradients is None:
+            # Per-row clipping of a packed row would clip several examples together: not the privacy unit.
+            raise RuntimeError("a packed DP micro-batch needs unit_gradients (unit_packing.install_unit_gradients)")
+        with unit_gradients.packed(batch) if packed else contextlib.nullcontext():
+            logits = model(**model_inputs(batch)).logits
+            if packed:
+                example_losses = unit_packing.per_unit_loss(logits, batch)
+            else:
+                loss_sums, counts = per_example_loss(logits, batch["labels"])
+                example_losses = loss_sums / counts.clamp(min=1)
+            # The micro-batch mean: Opacus scales each per-sample gradient back by the micro-batch's size.
+            example_losses.mean().backward()
         loss_total, rows = loss_total + float(example_losses.detach().sum()), rows + len(example_losses)
         if not last:
             optimizer.signal_skip_step(do_skip=True)
@@ -250,7 +261,7 @@ def train_lora(
     initial = trainable_snapshot(model)
     model = distributed.wrap_model(peft_model, ranks, device)
 
-    engine = loader = None
+    engine = loader = unit_gradients = None
     if config.dp:
         delta = delta or config.delta or 1 / (10 * len(data.examples))
         model, optimizer, loader, engine = privacy.make_private(
@@ -263,6 +274,11 @@ def train_lora(
         # Under torchrun: this rank's slice of one Poisson draw over all examples, empty draws kept.
         batches = privacy.poisson_batches(distributed.every_step_poisson(loader, ranks))
         split_cost = privacy.SPLIT_COST_TOKENS.get(device.type, privacy.SPLIT_COST_TOKENS["cuda"])
+        # Several examples per row where it is cheaper (CPU), each still its own clipped unit, if this
+        # model keeps packed examples apart (checked on it) and trains only Linear layers.
+        attention_tokens = unit_packing.ATTENTION_TOKENS.get(device.type)
+        if attention_tokens is not None and unit_packing.isolates(peft_model, len(tokenizer), tolerance=precision.logit_tolerance):
+            unit_gradients = unit_packing.install_unit_gradients(model)
     else:
         own = distributed.shard(data.examples, ranks)
         if not own:
@@ -325,7 +341,8 @@ def train_lora(
         micro = [{key: value.to(device) for key, value in b.items()} for b in micro]
         lr = optimizer.param_groups[0]["lr"]
         if config.dp:
-            loss = private_step(model, optimizer, privacy.physical_batches(micro[0], split_cost_tokens=split_cost))
+            passes = unit_packing.dp_layout(micro[0], split_cost_tokens=split_cost, attention_tokens=attention_tokens if unit_gradients else None)
+            loss = private_step(model, optimizer, passes, unit_gradients=unit_gradients)
         elif len(micro) == 1:
             loss = train_step(model, optimizer, micro[0], clip_norm=config.max_grad_norm)
         else:
@@ -385,6 +402,8 @@ def train_lora(
         "device": str(device),
         "processes": ranks.world_size,
     }
+    if config.dp:
+        details["dp_examples_share_rows"] = unit_gradients is not None
     if data.subjects is not None:
         details.update({"subjects": data.subjects, "records_over_subject_cap": data.records_over_cap, "max_records_per_subject": privacy.MAX_RECORDS_PER_SUBJECT})
     return TrainResult(
