@@ -32,7 +32,7 @@ UNIT = (
     r"|\d{1,2}[º°ª](?:[ \t]*[A-Da-d](?![\w]))?)"
     r"(?:[ \t]+(?i:links|rechts|left|right|izquierda|derecha|izq|dcha|izda|dta|esq)\.?)?"
 )
-POSTAL = r"(?:\d{3,6}(?:-\d{3,4})?|\p{Lu}{1,2}\d[\p{Lu}\d]?[ \t]\d\p{Lu}{2}|\p{Lu}\d\p{Lu}[ \t]?\d\p{Lu}\d|\p{Lu}{1,2}-\d{4,5}|\p{Lu}\d\d[ \t]?[\p{Lu}\d]{4})"
+POSTAL = r"(?:\d{3}[ \t]\d{2}(?![ \t]?\d)|\d{2}-\d{3}(?!\d)|\d{3,6}(?:-\d{3,4})?|\p{Lu}{1,2}\d[\p{Lu}\d]?[ \t]\d\p{Lu}{2}|\p{Lu}\d\p{Lu}[ \t]?\d\p{Lu}\d|\p{Lu}{1,2}-\d{4,5}|\p{Lu}\d\d[ \t]?[\p{Lu}\d]{4})"
 # "∆" (the increment sign) stands in for a Greek capital delta in much exported Greek text ("ΧΑΝ∆ΡΙΑ").
 PLACE_WORD = r"[\p{Lu}∆][\p{L}\p{M}'∆-]*"
 PLACE = rf"(?:{PLACE_WORD}(?:[ \t]+(?:{PLACE_WORD}|de|do|da|del|la|le|sur|am|an|upon|on|u|v|na|nad|pod)){{0,3}})"
@@ -85,7 +85,7 @@ NEXT_CODE = regex.compile(rf"(?:[ \t]*,?[ \t]*)(?:{POSTAL}|\p{{Lu}}{{2}}[ \t]+{P
 # The rest of a place's name: a joiner and a capitalised word ("Villafranca del Cid", "Turkovice u Prelouce"),
 # or a second name in brackets ("Unionville (Orange)").
 PLACE_TAIL = regex.compile(
-    rf"(?:[ \t]+(?:del|de|di|da|do|dos|das|du|la|le|les|sur|upon|u|v|na|nad|pod|im|bei)[ \t]+{PLACE_WORD}|[ \t]+\({PLACE_WORD}\))(?![\w'-])"
+    rf"(?:∆[\p{{L}}∆]*|[ \t]+(?:del|de|di|da|do|dos|das|du|la|le|les|sur|upon|u|v|na|nad|pod|im|bei)[ \t]+{PLACE_WORD}|[ \t]+\({PLACE_WORD}\))(?![\w'-])"
 )
 LEADING_ARTICLE = regex.compile(r"(?i:the)[ \t]+(?=\p{Lu})")
 

@@ -213,6 +213,8 @@ def test_international_phone_after_a_phone_word(text: str, expected: list[str]) 
         ("Rua Augusta 12, 3º Esq., 1100-053 Lisboa", 15, "Rua Augusta 12, 3º Esq., 1100-053 Lisboa"),
         ("Bergmannstraße 54, 3. OG links\n10961 Berlin", 17, "Bergmannstraße 54, 3. OG links\n10961 Berlin"),
         ("Porto Alegre - RS, 90619-900", 12, "Porto Alegre - RS, 90619-900"),
+        ("ul. Słowicza 10\n   Wrocław\n    nan\n    53-320", 15, "ul. Słowicza 10\n   Wrocław\n    nan\n    53-320"),
+        ("Bygget 91\nANNERSTAD\n340 12", 9, "Bygget 91\nANNERSTAD\n340 12"),
         # Lower case: words that could be places (listed, or no English word), a region code, a district letter.
         ("2613 avenida praia 1 suite 463, mohács, hungary 24743", 30, "2613 avenida praia 1 suite 463, mohács, hungary 24743"),
         ("947 trg revolucije 17 apt. 858 begunje na gorenjskem slovenia.", 30,
@@ -266,6 +268,7 @@ def test_street_line_above_a_unit_line_joins_the_block(text: str, unit: str, exp
         ("Where: Unionville (Orange) Country Club.", "Unionville", "Unionville (Orange)"),
         ("pay tribute here to the United States. Producer", "the United States", "United States"),
         ("Newcastle upon Tyne NE1 3DX", "Newcastle", "Newcastle upon Tyne NE1 3DX"),
+        ("ΚΑΤΩ ΠΟΛΕΜΙ∆ΙΑ, Cyprus", "ΚΑΤΩ ΠΟΛΕΜΙ", "ΚΑΤΩ ΠΟΛΕΜΙ∆ΙΑ"),
         # Must not grow: an English joiner, a lowercase word after the joiner.
         ("flew to Paris on Monday", "Paris", "Paris"),
         ("lives in Lyon de facto", "Lyon", "Lyon"),

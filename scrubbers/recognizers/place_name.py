@@ -23,6 +23,7 @@ import unicodedata
 import regex
 
 from scrubbers.recognizers.finder import FinderRecognizer
+from scrubbers.recognizers.lone_name import english_words
 from scrubbers.recognizers.wordlist import read_list
 
 COUNTRY_LIST = "places.txt"
@@ -121,7 +122,7 @@ def find_places(text: str) -> list[tuple[int, int, float]]:
         matched = 0
         lowercase = not word[0].isupper()
         for name in candidates or ():
-            if lowercase and name in listed.towns:
+            if lowercase and name in listed.towns and not _distinct_lowercase_town(name):
                 continue
             stop = index + len(name)
             if stop <= len(tokens) and all(
@@ -137,6 +138,11 @@ def find_places(text: str) -> list[tuple[int, int, float]]:
     # A town line above a country may hold a shorter listed name ("Ostrov" in "Ostrov nad Ohrí").
     spans = sorted(set(found))
     return [(*span, SCORE) for span in spans if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in spans)]
+
+
+def _distinct_lowercase_town(name: tuple[str, ...]) -> bool:
+    """A town of two or more words, one of them no English word ("mount waverley", "walla walla"): safe in lower case after a cue."""
+    return len(name) > 1 and any(word not in english_words() for word in name)
 
 
 def _lowercase_allowed(text: str, tokens: list[regex.Match[str]], index: int, found: list[tuple[int, int]]) -> bool:
