@@ -71,6 +71,14 @@ def test_international_phone_needs_a_phone_word_or_a_plus() -> None:
         ("Send it to Storgatan 7.", ["Storgatan 7"]),
         ("12 Rue Lepic", ["12 Rue Lepic"]),
         ("See Chapter 12 and Windows 10", []),
+        # An English word that ends like a compound street is prose; a real compound still counts.
+        ("During 1971, Mayo-Walters invested", []),
+        ("Hearing 3 of the inquiry", []),
+        ("Kaiserring 5, Mannheim", ["Kaiserring 5"]),
+        # Lower case with no street word: a name word SCOWL does not spell, the number ending an address part.
+        ("meet me at 2407 tawastintie 6, then lunch", ["2407 tawastintie 6"]),
+        ("i have 2 kids aged 5, and a dog", []),
+        ("page 3 chapter 12, see above", []),
     ],
 )
 def test_international_street(text: str, expected: list[str]) -> None:

@@ -11,6 +11,9 @@ from __future__ import annotations
 import regex
 from presidio_analyzer import Pattern, PatternRecognizer
 
+from scrubbers.recognizers.lone_name import english_words
+from scrubbers.recognizers.place_name import fold
+
 STREET_WORDS = (
     "Rue|Rua|Rúa|Via|Viale|Vicolo|Corso|Calle|C/|Avenida|Avda\\.|Av\\.?|Avenue|Paseo|Carrer|Carretera|Piazza|Plaza|"
     "Praça|Largo|Travessa|Estrada|Chemin|Allée|Quai|Impasse|Boulevard|Bd\\.|Ulica|ul\\.|Aleja|al\\.|Straße|Strasse|"
@@ -48,6 +51,10 @@ LOWER_STREET_FIRST = rf"(?<![\w-])(?i:{LOWERCASE_STREET_WORDS})(?:[ \t]+{LOWER_N
 LOWER_NUMBER_FIRST = rf"(?<![\w-])\d{{1,5}}[a-zA-Z]?,?[ \t]+(?i:{LOWERCASE_STREET_WORDS})(?:[ \t]+{LOWER_NAME}){{1,4}}{LOWER_END}"
 # One compound word ("hersnapvej"); the lookahead for a number after the word is a cheap first test.
 LOWER_ENDING_FIRST = rf"(?<![\w-])(?=\p{{L}}+[ \t]+\d){NOT_ENGLISH}\p{{L}}\p{{Ll}}*(?:{LOWERCASE_ENDINGS})[ \t]+{NUMBER}"
+# Lower case with no street word at all, between a house number and a number ("2407 tawastintie 6,",
+# "74678 midtvollen 130"): counted only where a name word is one SCOWL does not spell (see
+# invalidate_result), and the second number ends an address part, so "2 kids aged 5, and" stays prose.
+LOWER_BARE = rf"(?<![\w-])\d{{1,6}}[ \t]+(?:{NOT_ENGLISH}\p{{Ll}}[\p{{Ll}}\p{{M}}'’-]*[ \t]+){{1,3}}\d{{1,4}}[a-z]?{NUMBER_END}"
 # Hungarian puts the street word after the name: "Árpád fejedelem útja 3.", "hegyalja út 98.".
 HUNGARIAN_WORD = r"(?:út|útja|utca|u\.|tér|körút|köz|fasor)"
 # The lookahead (plain word shapes, no word lists) rejects most word starts before the name is read.
@@ -63,6 +70,14 @@ NOT_A_DAY = r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Jan
 JAPANESE = rf"(?<![\w-])\d{{1,4}}-\d{{1,4}}(?:-\d{{1,4}})?[ \t]+{NOT_A_DAY}\p{{Lu}}\p{{Ll}}+,[ \t]*{WARD}"
 
 
+# The compound whose ending made the match ("Kaiserring 5"), read off the match's first words.
+ENDING_WORD = regex.compile(r"\p{L}+(?:" + STREET_ENDINGS.replace("str\\.|", "") + r")", regex.IGNORECASE)
+
+
+LOWER_BARE_SHAPE = regex.compile(r"\d+[ \t]+[\p{Ll}\p{M}'’ \t-]+[ \t]+\d+[a-z]?")
+STREET_EVIDENCE = regex.compile(rf"(?i:(?<![\w-])(?:{LOWERCASE_STREET_WORDS})(?![\w'-])|(?:{LOWERCASE_ENDINGS})(?![\w'-]))")
+
+
 class InternationalStreetRecognizer(PatternRecognizer):
     """Street word plus name plus house number, in the orders European addresses use."""
 
@@ -74,6 +89,7 @@ class InternationalStreetRecognizer(PatternRecognizer):
         Pattern("number, lowercase street word, name", LOWER_NUMBER_FIRST, 0.55),
         Pattern("lowercase name ending in a street word, number", LOWER_ENDING_FIRST, 0.55),
         Pattern("Hungarian name, street word, number", HUNGARIAN, 0.6),
+        Pattern("lowercase number, unknown name, number", LOWER_BARE, 0.5),
         Pattern("Japanese block numbers, district and ward", JAPANESE, 0.6),
     ]
     CONTEXT = ["address", "street", "live", "lives", "residence", "reside", "mail", "ship", "located"]
@@ -85,3 +101,17 @@ class InternationalStreetRecognizer(PatternRecognizer):
             context=self.CONTEXT,
             global_regex_flags=regex.MULTILINE,  # case matters: capitals mark names
         )
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        """An English word that only looks like a compound street is prose: "During 1971", "Spring 2024", "Hearing 3".
+
+        A lowercase match with no street word or ending (LOWER_BARE) needs a name word of four
+        letters or more that SCOWL does not spell.
+        """
+        words = pattern_text.split()
+        if LOWER_BARE_SHAPE.fullmatch(pattern_text) and not STREET_EVIDENCE.search(pattern_text):
+            return not any(len(word) >= 4 and word.isalpha() and fold(word) not in english_words() for word in words[1:-1])
+        ending = ENDING_WORD.fullmatch(words[0]) or (len(words) > 1 and words[0][0].isdigit() and ENDING_WORD.fullmatch(words[1]))
+        if not ending:
+            return False
+        return fold(ending.group()) in english_words() and not regex.search(rf"(?i:{STREET_WORDS})(?![\w'-])", pattern_text)
