@@ -1,13 +1,13 @@
 """PERSON: a found name's span holds the name and nothing else, and a span of plain words is no name.
 
-Recognizers, spaCy above all, hand back spans with a little of their surroundings: a title
-or a role before the name ("Dr Vuković", "Producer Liviana Palerma", "Daughter Keeley"), a
-possessive after it ("Bryan Maclean's"), the next line's field label ("Shreya Iyer\nSubject",
+Recognizers, spaCy above all, hand back spans with a little of their surroundings: a role
+or a relation before the name ("Producer Liviana Palerma", "Daughter Keeley"), a possessive
+after it ("Bryan Maclean's"), the next line's field label ("Shreya Iyer\nSubject",
 "Kjersti Haugland\nFastlege": the first line that holds a name is kept) or the speaker's next
-words ('Heather:"I'm Daniel's'). The
-title stays outside the span on purpose ("Dr <PERSON>" keeps a harmless, useful word), a name
-never crosses a line, a colon or a quotation mark, and whatever was around it is not the
-person. And spaCy's small model takes some capitalised words for people ("Discipline",
+words ('Heather:"I'm Daniel's'). A name never crosses a line, a colon or a quotation mark,
+and whatever was around it is not the person. A title that a recognizer took in ("Dr
+Vuković") stays: labelling conventions differ on it (the Presidio generators put it inside
+the name), it is no personal data either way, and redacting it is the safe error. And spaCy's small model takes some capitalised words for people ("Discipline",
 "Guilty Pleasures", "Salesperson of the Month", "Caller:"): a span whose every word is an
 English word (SCOWL) and none a name any list holds (given names, surnames, names that are
 also words such as Hope or Walker) nor a place the gazetteers hold (a PERSON finding on
@@ -37,23 +37,26 @@ POSSESSIVE = regex.compile(r"['’]s?$")
 TITLE_BEFORE = regex.compile(
     r"(?:\b(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Rev|Sir|Dame|Lady|Lord|Judge|Capt|Sgt)\.?|\bMr\.?\s+and\s+Mrs\.?)\s+$"
 )
-# Words at the edge of a span that are not the person: titles, greetings and sign-offs,
+TITLES = frozenset("dr mr mrs ms mx miss prof professor rev sir dame lady lord judge capt sgt".split())
+# Field labels and street words: never the last word of a name, even where a surname is spelt so.
+FIELD_WORDS = frozenset(
+    """subject re fw fwd cc bcc sent date address phone tel telephone mobile cell fax email e-mail
+    street st road rd avenue ave boulevard blvd bridge""".split()
+)
+# Words at the edge of a span that are not the person: greetings and sign-offs,
 # articles and pronouns, relations and roles used like titles, and the field labels of
-# forms and mail headers that a line break puts next to a name. No word here is a name
-# that lists hold on its own (not "Will", "Mark", "Lane", "Young").
+# forms and mail headers that a line break puts next to a name. At the end of a span one
+# that is also a surname stays ("Edgar Guest", "Isaac Singer"); none is a common first name.
 EDGE_WORDS = frozenset(
-    """mr mrs ms mx miss dr prof professor rev sir dame madam madame mister doctor nurse judge capt sgt
-    dear hi hello hey cheers regards thanks thank sincerely best warm kind yours
+    """dear hi hello hey cheers regards thanks thank sincerely best warm kind yours
     the an and or of by from to for with at in on i'm i've i'd i'll we you he she they it
     mother father mum mom dad wife husband son daughter brother sister aunt uncle grandson granddaughter
     grandmother grandfather niece nephew cousin partner fiancé fiancee fiancée boyfriend girlfriend
     producer director manager supervisor coordinator consultant registrar surgeon physician therapist
     assessor adjuster agent caller customer client patient policyholder claimant tenant applicant
     employee member guest host presenter interviewer interviewee speaker author singer drummer
-    ex former late
-    subject re fw fwd cc bcc sent date address phone tel telephone mobile cell fax email e-mail
-    street st road rd avenue ave boulevard blvd bridge""".split()
-)
+    ex former late""".split()
+) | FIELD_WORDS
 
 
 TOWNS = "towns.txt"
@@ -81,18 +84,25 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
             last[1] = possessive.start()
     while words and fold(text[words[0][0] : words[0][1]]) in EDGE_WORDS:
         words.pop(0)
-    while words and fold(text[words[-1][0] : words[-1][1]]) in EDGE_WORDS:
+    while words and _ends_no_name(text[words[-1][0] : words[-1][1]]):
         words.pop()
     if not words:
         return None
     return words[0][0], words[-1][1]
 
 
+def _ends_no_name(word: str) -> bool:
+    """An edge word after a name; one that is also a surname ("Edgar Guest", "Isaac Singer") stays."""
+    key = fold(word)
+    return key in FIELD_WORDS or (key in EDGE_WORDS and not is_known_name(word))
+
+
 def _names_a_person(text: str, start: int, end: int) -> bool:
-    """A title before it, or a word that is not a plain English word."""
+    """A title before it or at its start, or a word that is not a plain English word."""
     if TITLE_BEFORE.search(text, max(0, start - 20), start):
         return True
-    return not all(_is_plain_word(match.group()) for match in WORD.finditer(text, start, end))
+    words = [match.group() for match in WORD.finditer(text, start, end)]
+    return fold(words[0]) in TITLES or not all(_is_plain_word(word) for word in words)
 
 
 def tidy_person_findings(findings: list[Finding], text: str) -> list[Finding]:
