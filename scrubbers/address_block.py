@@ -6,9 +6,10 @@ as much and are too generic to find on their own. A part is taken only while eac
 looks like an address piece, and the block ends at a sentence end or a lowercase word
 (in an address written all in lower case, at an English word instead).
 
-The growth also runs backwards once: a block the recognizers found only from its unit
-line ("Suite 621") takes the street line just above it when that line ends like a street
-("0269 Stensås terrasse 38"). A place found in prose takes the words that finish its name
+The growth also runs backwards: a block the recognizers found only from its unit line
+("Suite 621") takes the street line just above it when that line ends like a street
+("0269 Stensås terrasse 38"), and a unit or building written before the street joins it
+("Flat 3, Lindisfarne House"). A place found in prose takes the words that finish its name
 ("Villafranca del Cid", "Unionville (Orange)") and loses a leading "the".
 """
 
@@ -67,6 +68,22 @@ STREET_LINE_ABOVE = regex.compile(
     rf"(?<![^\s:])(?:(?:\d{{1,6}}[A-Za-z]?[ \t]+)?{_NOT_STREET_WORD}\p{{Lu}}[\p{{L}}\p{{M}}.'-]*(?:[ \t]+{_NOT_STREET_WORD}[\p{{L}}\p{{M}}.'-]+){{0,3}}?[ \t]+\d{{1,5}}[A-Za-z]?{_CAPITALISED_TAIL}{{0,4}}"
     rf"|\d{{1,6}}[A-Za-z]?[ \t]+\p{{Lu}}[\p{{L}}\p{{M}}.'-]*{_CAPITALISED_TAIL}{{0,4}})"
     r"[ \t,]*\n[ \t>]*(?:[*•·▪‣◦?-]{1,3}[ \t]+)?\Z"
+)
+# A unit or a building written before its street, on the same line after a comma or on the line
+# above ("Flat 3, Lindisfarne House\n27 Quayside Walk", "Résidence Les Tilleuls, Bât. B, 14 rue des
+# Lilas", "B-504 Sai Krupa Apartments, 12 Hill Road"). A building is capitalised words ending in a
+# building word, or a building word of a language that puts it first.
+BUILDING_WORD = (
+    r"(?:House|Court|Building|Buildings|Apartments|Residency|Residences|Complex|Tower|Towers|Mansions|Lodge|"
+    r"Chambers|Villas|Enclave|Plaza|Heights|Block)"
+)
+BUILDING = (
+    rf"(?:(?:\p{{Lu}}[\p{{L}}\p{{M}}'-]*[ \t]+){{1,3}}{BUILDING_WORD}"
+    r"|(?:Résidence|Residencia|Residenza|Edificio|Edifício|Immeuble|Bâtiment|Torre|Palazzo)(?:[ \t]+(?:\p{Lu}[\p{L}\p{M}'-]*|de|del|des|les|la|le|do|da|di)){1,3})"
+)
+FLAT_NUMBER = r"\p{Lu}-\d{1,4}"
+PART_BEFORE = regex.compile(
+    rf"(?<![\w'-])(?:{UNIT}|(?:{FLAT_NUMBER}[ \t]+)?{BUILDING}|{FLAT_NUMBER})(?:[ \t]*,[ \t]*\n?|[ \t]*\n)[ \t>]*\Z"
 )
 # The second street of a crossing ("Jesionowa 127 and Philip Bypass").
 STREET_TYPE = (
@@ -128,6 +145,11 @@ def _extend_address(finding: Finding, text: str) -> Finding:
         above = STREET_LINE_ABOVE.search(text, max(0, start - 80), start)
         if above:
             start = above.start()
+    for _ in range(3):
+        part = PART_BEFORE.search(text, max(0, start - 60), start)
+        if part is None:
+            break
+        start = part.start()
     if (start, end) == (finding.start, finding.end):
         return finding
     return dataclasses.replace(finding, start=start, end=end)

@@ -249,6 +249,27 @@ def test_address_block_growth(text: str, street_end: int, expected: str) -> None
 
 
 @pytest.mark.parametrize(
+    ("text", "street", "expected"),
+    [
+        ("Ms H Okafor\nFlat 3, Lindisfarne House\n27 Quayside Walk\nLeeds", "27 Quayside Walk",
+         "Flat 3, Lindisfarne House\n27 Quayside Walk\nLeeds"),
+        ("À : Résidence Les Tilleuls, Bât. B, 14 rue des Lilas, 69003 Lyon", "14 rue des Lilas",
+         "Résidence Les Tilleuls, Bât. B, 14 rue des Lilas, 69003 Lyon"),
+        ("Deliver to B-504 Sai Krupa Apartments, Link Road Complex, 12 Hill Road", "12 Hill Road",
+         "B-504 Sai Krupa Apartments, Link Road Complex, 12 Hill Road"),
+        ("apartment 12, 340 Queen Street West", "340 Queen Street West", "apartment 12, 340 Queen Street West"),
+        # Must not grow: prose before the street, a building word with nothing before it.
+        ("Thanks, 12 Oak Street", "12 Oak Street", "12 Oak Street"),
+        ("Sent from my House, 12 Oak Street", "12 Oak Street", "12 Oak Street"),
+    ],
+)
+def test_unit_or_building_before_a_street_joins_it(text: str, street: str, expected: str) -> None:
+    start = text.index(street)
+    [grown] = extend_addresses([Finding("STREET_ADDRESS", start, start + len(street), 0.6)], text)
+    assert text[grown.start : grown.end] == expected
+
+
+@pytest.mark.parametrize(
     ("text", "unit", "expected"),
     [
         ("It's in 0269 Stensås terrasse 38\n Suite 621\n ARENDAL\n Norway", "Suite 621",
