@@ -40,6 +40,8 @@ def matches(recognizer: EntityRecognizer, text: str, entity: str = "PERSON") -> 
         ("cormac had given his address", ["cormac"]),  # lower case, but a listed name no dictionary spells
         ("bártová began writing as a teenager", ["bártová"]),  # lower case, with a family-name ending
         ("mark said the will was read", []),
+        ("selma is from the north and nina wants a call", ["selma", "nina"]),  # listed, SCOWL spells them only as names
+        ("paris is lovely and chad said no", []),  # listed names that are places
     ],
 )
 def test_lone_unknown_names(text: str, expected: list[str]) -> None:

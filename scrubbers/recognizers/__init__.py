@@ -7,7 +7,9 @@ from presidio_analyzer import EntityRecognizer
 from scrubbers.recognizers.account_number import AccountNumberRecognizer
 from scrubbers.recognizers.address_unit import AddressUnitRecognizer
 from scrubbers.recognizers.age_over_89 import AgeOver89Recognizer
+from scrubbers.recognizers.agent_name import AgentNameRecognizer
 from scrubbers.recognizers.date_of_birth import DateOfBirthRecognizer
+from scrubbers.recognizers.double_barrelled_name import DoubleBarrelledNameRecognizer
 from scrubbers.recognizers.driver_licence import DriverLicenceRecognizer
 from scrubbers.recognizers.email_address import EmailAddressRecognizer
 from scrubbers.recognizers.facility import FacilityRecognizer
@@ -49,8 +51,10 @@ def custom_recognizers() -> list[EntityRecognizer]:
         AccountNumberRecognizer(),
         AddressUnitRecognizer(),
         AgeOver89Recognizer(),
+        AgentNameRecognizer(),
         ContextualNameRecognizer(),
         DateOfBirthRecognizer(),
+        DoubleBarrelledNameRecognizer(),
         DriverLicenceRecognizer(),
         EmailAddressRecognizer(),
         FacilityRecognizer(),
@@ -89,9 +93,11 @@ __all__ = [
     "AccountNumberRecognizer",
     "AddressUnitRecognizer",
     "AgeOver89Recognizer",
+    "AgentNameRecognizer",
     "ContextualNameRecognizer",
     "DashedSsnRecognizer",
     "DateOfBirthRecognizer",
+    "DoubleBarrelledNameRecognizer",
     "DriverLicenceRecognizer",
     "EmailAddressRecognizer",
     "FacilityRecognizer",

@@ -8,8 +8,9 @@ somewhere, have partners and passports, and are spoken to by name. A word counts
 written capitalised (or, at a line start before a comma, addressed), has three letters or
 more, and is neither an English word nor a proper noun a dictionary spells (scrubbers/data/
 english_words.txt, SCOWL: so "Microsoft said" and "Destiny is" stay), nor a listed place.
-In lower case ("cormac had given", "bártová began") the word must also be a listed name that
-is no English word, or end like a family name (-ová, -enko: see name_words).
+In lower case ("cormac had given", "bártová began", "selma is from") the word must be a listed
+name that is no common English word (SCOWL may spell it as a proper noun: Selma, Nina) and no
+place, or an unknown word that ends like a family name (-ová, -enko: see name_words).
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ def is_unknown_word(word: str) -> bool:
     return len(word) >= 3 and key not in english_words() and key not in NOT_A_NAME and key not in folded_places()
 
 
+def _is_listed_name_no_word(word: str) -> bool:
+    """A listed name that is no common word ("selma", "nina": SCOWL spells them only as proper nouns), and no place."""
+    key = fold(word)
+    return is_listed_alone(word) and key not in NOT_A_NAME and key not in folded_places()
+
+
 def find_lone_names(text: str) -> list[tuple[int, int, float]]:
     """(start, end, score) of unknown capitalised words before a person's verb or possession, or addressed."""
     found = []
@@ -75,7 +82,7 @@ def find_lone_names(text: str) -> list[tuple[int, int, float]]:
                 found.append((match.start("name"), match.end("name"), SCORE))
     for match in LOWER_CASE_LONE_NAME.finditer(text):
         word = match.group("name")
-        if is_unknown_word(word) and (is_listed_alone(word) or has_surname_ending(word)):
+        if (is_unknown_word(word) and has_surname_ending(word)) or _is_listed_name_no_word(word):
             found.append((match.start("name"), match.end("name"), SCORE))
     return sorted(found)
 
