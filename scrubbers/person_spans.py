@@ -44,7 +44,8 @@ FIELD_WORDS = frozenset(
     street st road rd avenue ave boulevard blvd bridge""".split()
 )
 # Words at the edge of a span that are not the person: greetings and sign-offs,
-# articles and pronouns, relations and roles used like titles, and the field labels of
+# articles and pronouns, relations and roles used like titles, a note's verb before its
+# object ("Emailed Gathoni", "Called Otieno re: fees"), and the field labels of
 # forms and mail headers that a line break puts next to a name. At the end of a span one
 # that is also a surname stays ("Edgar Guest", "Isaac Singer"); none is a common first name.
 EDGE_WORDS = frozenset(
@@ -55,7 +56,9 @@ EDGE_WORDS = frozenset(
     producer director manager supervisor coordinator consultant registrar surgeon physician therapist
     assessor adjuster agent caller customer client patient policyholder claimant tenant applicant
     employee member guest host presenter interviewer interviewee speaker author singer drummer
-    ex former late""".split()
+    ex former late
+    emailed called phoned rang texted messaged contacted paged informed advised reminded asked told thanked
+    met saw visited chased updated spoke""".split()
 ) | FIELD_WORDS
 
 

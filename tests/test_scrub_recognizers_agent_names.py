@@ -24,6 +24,10 @@ def matches(recognizer: EntityRecognizer, text: str) -> list[str]:
         ("Signed: Hallvardsen\nDate: 4 March", ["Hallvardsen"]),
         ("Attendees: Waweru, Okonjo, Lindqvist-Osei\nAgenda: budget", ["Waweru", "Okonjo", "Lindqvist-Osei"]),
         ("Next of kin: Adaeze Nwosu (daughter)", ["Adaeze Nwosu"]),
+        # whom a record is for or from, and whose word it takes
+        ("Attn: Radebe - urgent. Parcel left c/o Mbatha.", ["Radebe", "Mbatha"]),
+        ("According to Nwachukwu, after a conversation with Oduya, per Lindqvist's note", ["Nwachukwu", "Oduya", "Lindqvist"]),
+        ("Email from Amazon; a call from Kathmandu; per Annum; according to Reuters", []),
         # departments, firms, days and words are not people
         ("The budget was approved by Finance and reviewed by Legal.", []),
         ("Parcel sent by Amazon, signed by Reception.", []),

@@ -1,8 +1,8 @@
 """PERSON: the people a record says did something, and the people a form line lists.
 
 "prepared by Oyelaran", "reviewed by Kovalenko-Shaw", "seen by Thistlewood", "Signed:
-Hallvardsen", "Attendees: Waweru, Ilunga". Clinical notes, minutes, claim files and HR
-records name who wrote, saw, approved or witnessed them, and a name there is often a lone
+Hallvardsen", "Attendees: Waweru, Ilunga", "Attn: Radebe", "according to Nwachukwu". Clinical notes, minutes, claim files and HR
+records name who wrote, saw, approved or witnessed them, and whom they are for or from, and a name there is often a lone
 surname that no list holds and spaCy does not know. After such a participle and "by", or
 after a field label that only people fill, a capitalised word is a person if it is a
 name: a listed name of any kind or a word no dictionary spells. "approved by Finance",
@@ -31,6 +31,16 @@ _NAME = r"\p{Lu}[\p{Ll}\p{M}]+(?:['’]\p{Lu}[\p{Ll}\p{M}]+)?(?:-\p{Lu}?[\p{Ll}\
 _INITIAL = r"\p{Lu}\."
 _PERSON = rf"(?:{_INITIAL}[ \t]*){{0,2}}{_NAME}(?:[ \t]+{_NAME}){{0,2}}"
 AFTER_BY = regex.compile(rf"\b(?i:{_PARTICIPLE})[ \t]+by[ \t]+(?P<name>{_PERSON})")
+# Phrases that hand a record to, or take its word from, a person: "Attn: Radebe", "c/o Mbatha",
+# "according to Nwachukwu", "a conversation with Oduya", "per Lindqvist's instructions".
+_CUE = (
+    r"according\s+to|on\s+behalf\s+of|c/o|care\s+of|attn\.?:?|attention:|f\.?a\.?o\.?:?|"
+    r"(?:conversation|discussion|meeting|call|chat|interview)\s+with|"
+    r"(?:message|e-?mail|letter|call|note|complaint|request|referral|text)\s+from"
+)
+AFTER_CUE = regex.compile(rf"(?<![\w/])(?i:{_CUE})[ \t]+(?P<name>{_PERSON})")
+# "per" only with a possessive: "per Lindqvist's instructions", not "per Annum".
+AFTER_PER = regex.compile(rf"(?<![\w/])(?i:per)[ \t]+(?P<name>{_PERSON})(?=['’]s\b)")
 # Field labels only people fill, at a line start: "Signed: Hallvardsen", "Attendees: A, B and C".
 _PERSON_FIELD = (
     r"signed|signature|signed\s+by|witness|witnessed\s+by|author|reviewer|reviewed\s+by|approver|approved\s+by|"
@@ -49,9 +59,9 @@ def _is_a_name(words: list[str]) -> bool:
 
 
 def find_agents(text: str) -> list[tuple[int, int, float]]:
-    """(start, end, score) of names after "<participle> by" and in the values of fields only people fill."""
+    """(start, end, score) of names after "<participle> by" or a cue phrase, and in the values of fields only people fill."""
     found = []
-    for match in AFTER_BY.finditer(text):
+    for match in (*AFTER_BY.finditer(text), *AFTER_CUE.finditer(text), *AFTER_PER.finditer(text)):
         if _is_a_name(WORD.findall(match.group("name"))):
             found.append((match.start("name"), match.end("name"), SCORE))
     for field in PERSON_FIELD.finditer(text):
