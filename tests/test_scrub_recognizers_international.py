@@ -195,6 +195,9 @@ def test_postal_code_with_town_by_national_layout(text: str, expected: list[str]
         ("Can someone call me on 9472 7916? I have", ["9472 7916"]),
         ("text 99 668472 now", ["99 668472"]),
         ("Tel. 954 12 34 56", ["954 12 34 56"]),
+        ("stop receiving messages to 699 956 915", ["699 956 915"]),
+        ("no message on my registered 668 5702.", ["668 5702"]),
+        ("registered in 2019, 1204 members", []),
         ("call our office, ref 2024 118830", []),  # a clause break ends the cue
         ("call me at 3 pm on 12 May", []),
         ("please call 2 times", []),

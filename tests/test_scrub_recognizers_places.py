@@ -208,6 +208,8 @@ def test_names_after_naming_words_and_speaker_labels(text: str, expected: list[s
     [
         ("22 498317 office", ["22 498317"]),
         ("(69) 948-538-Office", ["(69) 948-538"]),
+        ("085 175 7641-Office, 3660170548-Fax", ["085 175 7641", "3660170548"]),
+        ("order 3660170548 shipped to the office", []),  # a label word later in the sentence is no label
         ("It cost 12 500 000 dollars", []),  # no label: under the threshold
     ],
 )

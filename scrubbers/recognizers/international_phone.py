@@ -17,19 +17,24 @@ GROUPED = r"(?<![\w+.,/-])(?:\(\d{1,4}\)[ .-]?|\d{2,4}[ .-])(?:\d{2,4}[ .-]){0,3
 INTERNATIONAL = r"(?<![\w+])\+(?!1[ .(-]*\d{3}\b)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{2,5}(?:[ .-]?\d{2,5}){1,4}(?!\w|[-.]\d)"
 
 
-# A phone label right after the number ("22 498317 office", "92 34 70-Office", "(69) 948-538 fax")
+# A phone label right after the number ("22 498317 office", "92 34 70-Office", "(69) 948-538 fax",
+# "3660170548-Fax")
 # is as strong as a phone word before it, but Presidio's context window only looks back.
 LABELLED_AFTER = (
-    r"(?<![\w+.,/-])(?:\(\d{1,4}\)[ .-]?|\d{2,4}[ .-])(?:\d{2,6}[ .-]){0,3}\d{2,6}"
+    r"(?<![\w+.,/-])(?:(?:\(\d{1,4}\)[ .-]?|\d{2,4}[ .-])(?:\d{2,6}[ .-]){0,3}\d{2,6}|\d{7,15})"
     r"(?=[ \t]*[-,]?[ \t]*(?i:office|fax|mobile|cell|home|work|tel|phone|landline)\b)"
 )
 
 
-# A phone verb or noun shortly before the digits ("call me on 9472 7916", "text 99 668472"). Presidio's
+# A phone verb or noun shortly before the digits ("call me on 9472 7916", "text 99 668472",
+# "stop receiving messages to 699 956 915", "my registered 668 5702"). Presidio's
 # context enhancer cannot see "call": it matches against non-stopword tokens and spaCy lists "call"
 # as a stop word. Up to 20 characters may stand between, without digits, a line break or a
 # sentence or clause break ("call our office, ref 2024 118830" is not a phone number).
-PHONE_CUE = r"(?<=\b(?i:call|ring|text|phone|dial|fax|tel|mobile|cell|whatsapp|sms|reach\s+(?:me|us|him|her))\b\.?[^\d\n.,;]{0,20})"
+PHONE_CUE = (
+    r"(?<=\b(?i:call|ring|text|texts|texting|messages?|messaging|phone|dial|fax|tel|mobile|cell|whatsapp|sms|answering|"
+    r"registered|reach\s+(?:me|us|him|her))\b\.?[^\d\n.,;]{0,20})"
+)
 CUED = rf"{PHONE_CUE}(?<![\w+.,/-])(?:\(\d{{1,4}}\)[ .-]?|\d{{2,4}}[ .-])(?:\d{{2,6}}[ .-]){{0,3}}\d{{2,6}}(?!\w|[-.,/]\d)"
 
 
