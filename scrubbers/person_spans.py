@@ -49,11 +49,11 @@ FIELD_WORDS = frozenset(
 # forms and mail headers that a line break puts next to a name. At the end of a span one
 # that is also a surname stays ("Edgar Guest", "Isaac Singer"); none is a common first name.
 EDGE_WORDS = frozenset(
-    """dear hi hello hey cheers regards thanks thank sincerely best warm kind yours
+    """dear hi hello hey cheers regards thanks thank thx sincerely best warm kind yours
     the an and or of by from to for with at in on i'm i've i'd i'll we you he she they it
     mother father mum mom dad wife husband son daughter brother sister aunt uncle grandson granddaughter
     grandmother grandfather niece nephew cousin partner fiancé fiancee fiancée boyfriend girlfriend
-    producer director manager supervisor coordinator consultant registrar surgeon physician therapist
+    doctor nurse producer director manager supervisor coordinator consultant registrar surgeon physician therapist
     assessor adjuster agent caller customer client patient policyholder claimant tenant applicant
     employee member guest host presenter interviewer interviewee speaker author singer drummer
     ex former late

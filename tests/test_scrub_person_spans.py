@@ -26,6 +26,8 @@ def tidied(text: str, found: str) -> list[str]:
         ("Producer Liviana Palerma explained to Fuse TV", "Producer Liviana Palerma", ["Liviana Palerma"]),
         ("Daughter Keeley now holds power of attorney.", "Daughter Keeley", ["Keeley"]),
         ("Emailed Gathoni and Wairimu the forms.", "Emailed Gathoni", ["Gathoni"]),
+        ("Thx - Bongani\nSent from my iPhone", "Thx - Bongani", ["Bongani"]),
+        ("NURSE: Any pain?", "NURSE", []),
         ("The Gunnhildur F. Helgadóttir version", "The Gunnhildur F. Helgadóttir", ["Gunnhildur F. Helgadóttir"]),
         # a possessive is not the name
         ("Bryan Maclean's killers were sentenced", "Bryan Maclean's", ["Bryan Maclean"]),

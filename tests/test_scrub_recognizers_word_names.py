@@ -52,6 +52,13 @@ def test_names_that_are_words_in_a_person_context(text: str, expected: list[str]
     [
         ("Ella: What a wife.\nDestiny: Remember me, Maria?", ["Ella", "Destiny"]),
         ("Maria: hello\nOutcome: late", ["Maria"]),  # a plain word stays a field
+        # transcripts in capitals: a title stays outside, roles and headings are no speakers
+        ("NURSE: Any pain?\nMRS ADEBAYO: A little.\nNURSE: Where?\nMRS ADEBAYO: Here.", ["ADEBAYO", "ADEBAYO"]),
+        ("INTERVIEWER: When?\nDESTINY: In March.\nINTERVIEWER: Then?\nDESTINY: May.", ["DESTINY", "DESTINY"]),
+        ("INTERVIEWER: When?\nDESTINY: In March.", []),  # in capitals a name that is a word must speak twice
+        ("NOTE: call back\nURGENT: yes\nNOTE: done", []),
+        ("OKAFOR: alone, no dialogue", []),
+        ("PATIENT: NGUYEN THI HOA\nREFERRING: DR. PHAM\nREASON: follow-up", []),  # a form in capitals
     ],
 )
 def test_a_name_that_is_a_word_speaks_once_in_a_dialogue(text: str, expected: list[str]) -> None:

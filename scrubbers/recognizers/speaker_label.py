@@ -7,7 +7,9 @@ field words (Date, Subject, Agent, ...) never do. Every turn the speaker starts 
 In a dialogue, where one label is already a speaker (it recurs, opens a quotation, or is a
 listed given name), a label that speaks only once is a speaker too if it is no English
 word ("Ubul: What a wife.\nNicole: Remember me") or a name that is also a word ("Destiny:",
-word_names.txt); "Project:" in a form stays a field.
+word_names.txt); "Project:" in a form stays a field. Labels in capitals ("MRS ADEBAYO:") count
+when they recur or share the text with another label, if every word may be a name (a name
+that is also a word, only if it speaks twice: "REASON:" in a form is a field).
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ from scrubbers.recognizers.name_phrase import FIELD_LABELS
 SCORE = 0.5
 LABEL = regex.compile(
     rf"^[ \t>]*(?P<name>{FIELD_LABELS}\p{{Lu}}\p{{Ll}}+(?:[ \t]+{FIELD_LABELS}\p{{Lu}}\p{{Ll}}+)?)[ \t]*:(?P<quoted>[ \t]*[\"“])?",
+    regex.MULTILINE,
+)
+# Transcripts in capitals: "MRS ADEBAYO: Tired.", "DESTINY: Around March". A capitals label is
+# a speaker only when each word (a title aside) may be a name, so NURSE, NOTE, URGENT stay.
+CAPITALS_LABEL = regex.compile(
+    r"^[ \t>]*(?:(?:MR|MRS|MS|MISS|MX|DR|PROF)\.?[ \t]+)?(?P<name>\p{Lu}{3,}(?:[-'’]\p{Lu}+)?(?:[ \t]+\p{Lu}{3,}(?:[-'’]\p{Lu}+)?)?)[ \t]*:",
     regex.MULTILINE,
 )
 
@@ -43,7 +51,24 @@ def find_speakers(text: str) -> list[tuple[int, int, float]]:
     speakers = {name for name, spans in turns.items() if len(spans) >= 2 or name in quoted}
     if len(turns) >= 2 and (speakers or any(name in given_names() for name in turns)):
         speakers |= {name for name in turns if all(_may_speak(word) for word in name.split())}
-    return sorted((start, end, SCORE) for name in speakers for start, end in turns[name])
+    found = [(start, end, SCORE) for name in speakers for start, end in turns[name]]
+    return sorted(found + _capitals_speakers(text))
+
+
+def _capitals_speakers(text: str) -> list[tuple[int, int, float]]:
+    """Capitals labels that may be names, when they recur or another label starts a line too (a dialogue)."""
+    turns: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for match in CAPITALS_LABEL.finditer(text):
+        turns[match.group("name")].append(match.span("name"))
+    if len(turns) < 2 and not any(len(spans) >= 2 for spans in turns.values()):
+        return []
+    names = [name for name, spans in turns.items() if all(_may_speak_in_capitals(word.capitalize(), len(spans)) for word in name.split())]
+    return [(start, end, SCORE) for name in names for start, end in turns[name]]
+
+
+def _may_speak_in_capitals(word: str, turns: int) -> bool:
+    """A form's field labels in capitals are words ("REASON:"), so a name that is also a word must speak twice."""
+    return is_unknown_word(word) or word in given_names() or (turns >= 2 and fold(word) in folded_word_names())
 
 
 class SpeakerLabelRecognizer(FinderRecognizer):
