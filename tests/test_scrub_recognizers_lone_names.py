@@ -42,6 +42,10 @@ def matches(recognizer: EntityRecognizer, text: str, entity: str = "PERSON") -> 
         ("mark said the will was read", []),
         ("selma is from the north and nina wants a call", ["selma", "nina"]),  # listed, SCOWL spells them only as names
         ("paris is lovely and chad said no", []),  # listed names that are places
+        ("hey its tunde, this is kofi from billing", ["tunde", "kofi"]),  # introduced in lower case, listed
+        ("its fine, this is maria's, i am sorry, im here", []),  # words, and a listed name a dictionary spells
+        ("The Okafors are moving; the Kowalczyks' flat is empty.", ["Okafors", "Kowalczyks"]),  # a family in the plural
+        ("The Andes are high; the Smiths were a band; the Alps have snow.", []),  # plurals a dictionary spells
     ],
 )
 def test_lone_unknown_names(text: str, expected: list[str]) -> None:

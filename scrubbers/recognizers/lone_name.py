@@ -8,7 +8,8 @@ somewhere, have partners and passports, and are spoken to by name. A word counts
 written capitalised (or, at a line start before a comma, addressed), has three letters or
 more, and is neither an English word nor a proper noun a dictionary spells (scrubbers/data/
 english_words.txt, SCOWL: so "Microsoft said" and "Destiny is" stay), nor a listed place.
-In lower case ("cormac had given", "bártová began", "selma is from") the word must be a listed
+A family named in the plural ("the Okafors are moving") counts when the plural is no English
+word. In lower case ("cormac had given", "bártová began", "selma is from", "hey its tunde") the word must be a listed
 name that is no common English word (SCOWL may spell it as a proper noun: Selma, Nina) and no
 place, or an unknown word that ends like a family name (-ová, -enko: see name_words).
 """
@@ -55,6 +56,16 @@ ADDRESSED = regex.compile(
 )
 
 
+# Chat introductions in lower case: "hey its tunde", "this is kofi from billing".
+LOWER_CASE_INTRODUCED = regex.compile(
+    r"(?<![\w'’])(?:this\s+is|i\s+am|i['’]?m|it['’]?s)[ \t]+(?P<name>\p{Ll}[\p{Ll}\p{M}]+)\b"
+)
+# A family by its name in the plural: "the Okafors are moving", "the Kowalczyks' flat".
+FAMILY = regex.compile(
+    r"(?<![\w'’@.-])(?i:the)[ \t]+(?P<name>\p{Lu}[\p{Ll}\p{M}]+)(?=['’]|[ \t]+(?:are|were|have|had|live|lived|moved|said|asked|told|both|family|household|children|kids)\b)"
+)
+
+
 @functools.cache
 def english_words() -> frozenset[str]:
     """Every word SCOWL spells, folded: a capitalised word found here is not an unknown name."""
@@ -73,6 +84,14 @@ def _is_listed_name_no_word(word: str) -> bool:
     return is_listed_alone(word) and key not in NOT_A_NAME and key not in folded_places()
 
 
+def _is_family_name_plural(word: str) -> bool:
+    """"Okafors", "Nwachukwus": no dictionary word (so not "Smiths", "Andes") whose singular is a name or unknown."""
+    if not word.endswith("s") or not is_unknown_word(word):
+        return False
+    stems = (word[:-1], word[:-2]) if word.endswith("es") else (word[:-1],)
+    return any(is_listed_alone(stem) or is_unknown_word(stem) for stem in stems)
+
+
 def find_lone_names(text: str) -> list[tuple[int, int, float]]:
     """(start, end, score) of unknown capitalised words before a person's verb or possession, or addressed."""
     found = []
@@ -80,6 +99,12 @@ def find_lone_names(text: str) -> list[tuple[int, int, float]]:
         for match in pattern.finditer(text):
             if is_unknown_word(match.group("name")):
                 found.append((match.start("name"), match.end("name"), SCORE))
+    for match in LOWER_CASE_INTRODUCED.finditer(text):
+        if _is_listed_name_no_word(match.group("name")):
+            found.append((match.start("name"), match.end("name"), SCORE))
+    for match in FAMILY.finditer(text):
+        if _is_family_name_plural(match.group("name")):
+            found.append((match.start("name"), match.end("name"), SCORE))
     for match in LOWER_CASE_LONE_NAME.finditer(text):
         word = match.group("name")
         if (is_unknown_word(word) and has_surname_ending(word)) or _is_listed_name_no_word(word):
