@@ -29,6 +29,8 @@ from scrubbers.recognizers.name_lists import fold, folded_places, is_known_name
 from scrubbers.recognizers.wordlist import read_list
 
 PERSON = "PERSON"
+# scrubbers.recognizers.policy names what a policy defines: PolicyPattern[i], PolicyDenyList[i].
+POLICY_RECOGNIZERS = ("PolicyPattern", "PolicyDenyList")
 WORD = regex.compile(r"[\p{L}\p{M}\d][\p{L}\p{M}\d'’]*(?:-[\p{L}\p{M}\d]+)*")
 # A name never runs across a line, a colon or a quotation mark.
 LINE = regex.compile(r"[^\n\r]+")
@@ -113,8 +115,8 @@ def tidy_person_findings(findings: list[Finding], text: str) -> list[Finding]:
     tidied: list[Finding] = []
     changed = False
     for finding in findings:
-        if finding.entity_type != PERSON:
-            tidied.append(finding)
+        if finding.entity_type != PERSON or finding.recognizer.startswith(POLICY_RECOGNIZERS):
+            tidied.append(finding)  # a policy's own PERSON terms and patterns are the author's word
             continue
         spans = []
         for line in LINE.finditer(text, finding.start, finding.end):

@@ -7,6 +7,7 @@ import pytest
 
 from appliance.records import Finding
 from policies.loader import load_policy
+from policies.schema import Policy
 from scrubbers.detect_file import DETECTION_ONLY_SALT
 from scrubbers.engine import Scrubber
 from scrubbers.person_spans import tidy_person_findings
@@ -64,6 +65,19 @@ def tidied(text: str, found: str) -> list[str]:
 )
 def test_person_spans_hold_the_name_only(text: str, found: str, expected: list[str]) -> None:
     assert tidied(text, found) == expected
+
+
+def test_a_policy_deny_list_person_is_kept_whole() -> None:
+    custom = Scrubber(
+        Policy.model_validate(
+            {"name": "t", "description": "t", "entities": {"PERSON": {}},
+             "detection": {"deny_lists": [{"entity_type": "PERSON", "terms": ["Guilty Pleasures", "Bluebird"]}]}}
+        ),
+        salt=DETECTION_ONLY_SALT,
+    )
+    text = "Bluebird wrote to Guilty Pleasures."
+    [findings] = custom.detect([text])
+    assert [text[f.start : f.end] for f in findings if f.entity_type == "PERSON"] == ["Bluebird", "Guilty Pleasures"]
 
 
 def test_untouched_findings_come_back_as_the_same_list() -> None:
