@@ -39,11 +39,11 @@ PLACE_WORD = r"[\p{Lu}∆][\p{L}\p{M}'∆-]*"
 PLACE = rf"(?:{PLACE_WORD}(?:[ \t]+(?:{PLACE_WORD}|de|do|da|del|la|le|sur|am|an|upon|on|u|v|na|nad|pod)){{0,3}})"
 # A field a spreadsheet or dataframe export left empty ("Tujetsch\nnan\n7188").
 EMPTY_FIELD = r"(?:nan|NaN|None|null|NULL|N/A|n/a)"
-# A second name in brackets ("ΑΓΛΑΝΤΖΙΑ (ΑΓΛΑΓΓΙΑ)", "Cyprus (Greek)"), a district number before a
-# postal code ("Hania Bazid, 43 73313").
 # Capitalised words followed by a colon are the label of the next field ("Mobile: 0490 39 07 81",
 # "INCIDENT LOCATION: ..."), not an address piece.
 PLACE_PIECE = rf"{PLACE}(?!(?:[ \t]+{PLACE_WORD}){{0,3}}[ \t]*:)"
+# Also a second name in brackets ("ΑΓΛΑΝΤΖΙΑ (ΑΓΛΑΓΓΙΑ)", "Cyprus (Greek)") and a district number
+# before a postal code ("Hania Bazid, 43 73313").
 PIECE = rf"(?:{UNIT}|{POSTAL}|{PLACE_PIECE}|{EMPTY_FIELD}|\({PLACE}\)|\d{{1,2}}(?=(?:[ \t]*[,\n][ \t]*|[ \t]+){POSTAL}(?![\w'-])))"
 # A line break may be followed by e-mail quote marks ("> ") or a list bullet ("• ", "- ", and
 # "??? " where an export lost the bullet's encoding): the block is still one address.
@@ -55,7 +55,7 @@ NEXT_LOWER_PIECE = regex.compile(rf"{SEPARATOR}(?P<words>\p{{Ll}}[\p{{L}}\p{{M}}
 # A two-letter region code before a postal code or alone in its field ("delmas, mp 35739", "φλαμου∆ι\n, fa\n").
 LOWER_REGION_CODE = regex.compile(rf"{SEPARATOR}\p{{Ll}}{{2}}(?:[ \t]+\d{{3,6}}(?:-\d{{3,4}})?(?![\w'-])|(?=[ \t]*\n))")
 # Short words that join or end a lowercase place ("begunje na gorenjskem", "københavn k") but are not English.
-LOWER_JOINERS = frozenset("de do da del la le sur u v na nad pod k v n s e w".split())
+LOWER_JOINERS = frozenset("de do da del la le sur u v na nad pod k n s e w".split())
 # A house number written before a street the recognizers found without it ("28245 Puruntie 82").
 HOUSE_NUMBER_BEFORE = regex.compile(r"(?<![\w.,-])\d{1,6}[A-Za-z]?[ \t]+$")
 # The street line above a block found from its unit line: optional house number, a capitalised

@@ -16,10 +16,13 @@ OTHER (organisations, reference numbers, dates other than birth dates). An addre
 is one STREET_ADDRESS from its building or house number to its postcode; a country after
 it is a LOCATION. Hospitals, clinics and branches named after a place are LOCATION in full.
 
-Measured (token level, non-PERSON, default policy, 181 gold tokens), before the session-5
-work: P/R 0.903 / 0.724 (STREET_ADDRESS 0.971 / 0.717, LOCATION 0.967 / 0.725; 10 of the
-14 false-positive tokens are address or place words taken for a name).
-The floors asserted are the honest levels reached, a little under the measured values.
+Measured (token level, non-PERSON, default policy, 181 gold tokens), before -> after the
+session-5 work: P/R 0.903 / 0.724 -> 0.920 / 0.823; STREET_ADDRESS 0.971 / 0.717 -> 0.974 /
+0.797 (138 tokens), LOCATION 0.967 / 0.725 -> 0.973 / 0.900 (40 tokens). Scored once before
+the work and once after; its misses were not looked at. The same engineer wrote these
+snippets and the rules, though, so some layouts the rules learnt (a building line before
+the street, units in several languages) were known to the writer: a weaker check than a
+set written by someone else. The floors are the honest levels reached, a little under.
 """
 
 from __future__ import annotations
@@ -108,8 +111,8 @@ SNIPPETS: list[tuple[str, list[tuple[str, str]]]] = [
 # fmt: on
 
 # The honest floors measured (see the module docstring), a little under the measured values.
-RECALL_FLOOR = 0.70
-PRECISION_FLOOR = 0.88
+RECALL_FLOOR = 0.80
+PRECISION_FLOOR = 0.90
 
 
 @pytest.fixture(scope="module")
