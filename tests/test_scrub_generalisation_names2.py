@@ -13,7 +13,12 @@ Each snippet lists its spans in order as (label, exact substring), found by sear
 PERSON spans are scored; other personal data is labelled OTHER and left out of scope.
 
 Measured PERSON token precision / recall before the session-5 work: 0.859 / 0.871 (61 of 70
-name tokens, 10 false positive tokens).
+name tokens, 10 false positive tokens); after it: 0.943 / 0.943 (66 of 70, 4 false positive
+tokens). Only these totals were read while tuning, never the misses; the session-5 rules
+were found on presidio_synth_v2 and on other new text, but their classes (word names in a
+person context, speakers in capitals, unlisted surname pairs) are the ones this set was
+written to hold, so it is a check of those classes rather than a blind sample. The bars
+asserted are the honest ones reached, a little under the measured values.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ from scrub_gold import score
 from scrubbers.evaluation import EvaluationReport
 
 LABEL_MAP = {"PERSON": "PERSON", "OTHER": None}
-MEASURED_PERSON_RECALL = 0.85
-MEASURED_PERSON_PRECISION = 0.85
+MEASURED_PERSON_RECALL = 0.92
+MEASURED_PERSON_PRECISION = 0.92
 
 # fmt: off
 SNIPPETS: list[tuple[str, list[tuple[str, str]]]] = [
