@@ -54,7 +54,8 @@ EDGE_WORDS = frozenset(
     """dear hi hello hey cheers regards thanks thank thx sincerely best warm kind yours
     the an and or of by from to for with at in on i'm i've i'd i'll we you he she they it
     mother father mum mom dad wife husband son daughter brother sister aunt uncle grandson granddaughter
-    grandmother grandfather niece nephew cousin partner fiancé fiancee fiancée boyfriend girlfriend
+    grandmother grandfather grandma grandpa grandad granddad granny nana auntie aunty stepmother stepfather
+    stepson stepdaughter niece nephew cousin partner fiancé fiancee fiancée boyfriend girlfriend
     doctor nurse producer director manager supervisor coordinator consultant registrar surgeon physician therapist
     assessor adjuster agent caller customer client patient policyholder claimant tenant applicant
     employee member guest host presenter interviewer interviewee speaker author singer drummer

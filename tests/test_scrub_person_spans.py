@@ -26,6 +26,7 @@ def tidied(text: str, found: str) -> list[str]:
         ("escalated to the registrar, Dr Vuković, who attended", "Dr Vuković", ["Dr Vuković"]),
         ("Producer Liviana Palerma explained to Fuse TV", "Producer Liviana Palerma", ["Liviana Palerma"]),
         ("Daughter Keeley now holds power of attorney.", "Daughter Keeley", ["Keeley"]),
+        ("Visitors today: Grandad Pat, Auntie Bev.", "Auntie Bev", ["Bev"]),
         ("Emailed Gathoni and Wairimu the forms.", "Emailed Gathoni", ["Gathoni"]),
         ("Thx - Bongani\nSent from my iPhone", "Thx - Bongani", ["Bongani"]),
         ("NURSE: Any pain?", "NURSE", []),
