@@ -151,3 +151,19 @@ def test_a_packed_batch_without_per_unit_gradients_is_refused(tiny_model_dir: Pa
     packed = unit_packing.dp_layout(collate(examples[:8], tokenizer.pad_token_id), split_cost_tokens=32, attention_tokens=2100)
     with pytest.raises(RuntimeError, match="unit_gradients"):
         private_step(model, optimizer, packed)
+
+
+def test_the_per_row_gradient_of_a_linear_layer_is_opacus_own() -> None:
+    from opacus import GradSampleModule
+    from opacus.grad_sample.linear import compute_linear_grad_sample
+
+    layer = torch.nn.Linear(8, 24)
+    gradients = unit_packing.UnitGradients(GradSampleModule(torch.nn.Sequential(layer)))
+    for x, g in [(torch.randn(3, 5, 8), torch.randn(3, 5, 24)), (torch.randn(3, 8), torch.randn(3, 24))]:  # with and without positions
+        ours, theirs = gradients.linear_grad_sample(layer, [x], g), compute_linear_grad_sample(layer, [x], g)
+        assert ours.keys() == theirs.keys() == {layer.weight, layer.bias}
+        for p in ours:
+            torch.testing.assert_close(ours[p], theirs[p])
+    wide = torch.nn.Linear(24, 8)  # the other orientation: the thin side first
+    x, g = torch.randn(3, 5, 24), torch.randn(3, 5, 8)
+    torch.testing.assert_close(gradients.linear_grad_sample(wide, [x], g)[wide.weight], compute_linear_grad_sample(wide, [x], g)[wide.weight])

@@ -274,11 +274,12 @@ def train_lora(
         # Under torchrun: this rank's slice of one Poisson draw over all examples, empty draws kept.
         batches = privacy.poisson_batches(distributed.every_step_poisson(loader, ranks))
         split_cost = privacy.SPLIT_COST_TOKENS.get(device.type, privacy.SPLIT_COST_TOKENS["cuda"])
-        # Several examples per row where it is cheaper (CPU), each still its own clipped unit, if this
-        # model keeps packed examples apart (checked on it) and trains only Linear layers.
+        # Per-example gradients of the LoRA Linear layers in one bmm each; several examples per row where
+        # that is cheaper (CPU), each still its own clipped unit, if this model keeps packed examples apart.
+        unit_gradients = unit_packing.install_unit_gradients(model)
         attention_tokens = unit_packing.ATTENTION_TOKENS.get(device.type)
-        if attention_tokens is not None and unit_packing.isolates(peft_model, len(tokenizer), tolerance=precision.logit_tolerance):
-            unit_gradients = unit_packing.install_unit_gradients(model)
+        if attention_tokens is not None and not (unit_gradients and unit_packing.isolates(peft_model, len(tokenizer), tolerance=precision.logit_tolerance)):
+            attention_tokens = None
     else:
         own = distributed.shard(data.examples, ranks)
         if not own:
@@ -341,7 +342,7 @@ def train_lora(
         micro = [{key: value.to(device) for key, value in b.items()} for b in micro]
         lr = optimizer.param_groups[0]["lr"]
         if config.dp:
-            passes = unit_packing.dp_layout(micro[0], split_cost_tokens=split_cost, attention_tokens=attention_tokens if unit_gradients else None)
+            passes = unit_packing.dp_layout(micro[0], split_cost_tokens=split_cost, attention_tokens=attention_tokens)
             loss = private_step(model, optimizer, passes, unit_gradients=unit_gradients)
         elif len(micro) == 1:
             loss = train_step(model, optimizer, micro[0], clip_norm=config.max_grad_norm)
@@ -403,7 +404,7 @@ def train_lora(
         "processes": ranks.world_size,
     }
     if config.dp:
-        details["dp_examples_share_rows"] = unit_gradients is not None
+        details["dp_examples_share_rows"] = attention_tokens is not None
     if data.subjects is not None:
         details.update({"subjects": data.subjects, "records_over_subject_cap": data.records_over_cap, "max_records_per_subject": privacy.MAX_RECORDS_PER_SUBJECT})
     return TrainResult(
