@@ -39,7 +39,10 @@ _SPEECH_VERB = (
     r"shouted|whispered|(?:has|had)\s+(?:told|asked|said|agreed|confirmed|called|rung|phoned|emailed)"
 )
 _NAME = r"\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}?[\p{Ll}\p{M}]+)?"
-_NOT_AFTER = r"(?<!\b(?i:the|a|an|this|that|our|your|their|his|her|its|my|of)[ \t]+)(?<![\w'’@.-])"
+_NOT_AFTER = r"(?<![\w'’@.-])"
+# After an article or a possessive the word is a title or a thing ("The Hunter said"); checked
+# on each match (few) rather than as a variable-width look-behind at every capital.
+DETERMINER_BEFORE = regex.compile(r"\b(?i:the|a|an|this|that|our|your|their|his|her|its|my|of)[ \t]+$")
 BEFORE_SPEECH = regex.compile(rf"{_NOT_AFTER}(?P<name>{_NAME})[ \t]+(?:{_SPEECH_VERB})\b")
 POSSESSIVE = regex.compile(rf"{_NOT_AFTER}(?P<name>{_NAME})['’]s[ \t]+(?:{PERSON_NOUN})\b")
 ADDRESSED = regex.compile(
@@ -64,14 +67,20 @@ def _is_name_in_a_pair(word: str) -> bool:
     return is_name_in_context(word) or is_unknown_word(word)
 
 
+def _after_determiner(text: str, start: int) -> bool:
+    return DETERMINER_BEFORE.search(text, max(0, start - 8), start) is not None
+
+
 def find_word_names(text: str) -> list[tuple[int, int, float]]:
     """(start, end, score) of listed names (word names too) before speech, with a relation, or addressed; and joined names."""
     found = []
     for pattern in (BEFORE_SPEECH, POSSESSIVE, ADDRESSED):
         for match in pattern.finditer(text):
-            if is_name_in_context(match.group("name")):
+            if is_name_in_context(match.group("name")) and not _after_determiner(text, match.start("name")):
                 found.append((match.start("name"), match.end("name"), SCORE))
     for match in NAMES_JOINED.finditer(text):
+        if _after_determiner(text, match.start("names")):
+            continue
         words = list(_NAME_WORD.finditer(text, match.start("names"), match.end("names")))
         if all(_is_name_in_a_pair(word.group()) for word in words):
             found += [(word.start(), word.end(), PAIR_SCORE) for word in words]
