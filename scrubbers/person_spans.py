@@ -36,9 +36,7 @@ WORD = regex.compile(r"[\p{L}\p{M}\d][\p{L}\p{M}\d'’]*(?:-[\p{L}\p{M}\d]+)*")
 LINE = regex.compile(r"[^\n\r]+")
 PIECE = regex.compile(r"[^:\"“”«»]+")
 POSSESSIVE = regex.compile(r"['’]s?$")
-TITLE_BEFORE = regex.compile(
-    r"(?:\b(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Rev|Sir|Dame|Lady|Lord|Judge|Capt|Sgt)\.?|\bMr\.?\s+and\s+Mrs\.?)\s+$"
-)
+TITLE_BEFORE = regex.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Rev|Sir|Dame|Lady|Lord|Judge|Capt|Sgt)\.?|\bMr\.?\s+and\s+Mrs\.?)\s+$")
 TITLES = frozenset("dr mr mrs ms mx miss prof professor rev sir dame lady lord judge capt sgt".split())
 # Field labels and street words: never the last word of a name, even where a surname is spelt so.
 FIELD_WORDS = frozenset(
@@ -50,7 +48,7 @@ FIELD_WORDS = frozenset(
 # object ("Emailed Gathoni", "Called Otieno re: fees"), and the field labels of
 # forms and mail headers that a line break puts next to a name. At the end of a span one
 # that is also a surname stays ("Edgar Guest", "Isaac Singer"); none is a common first name.
-EDGE_WORDS = frozenset(
+EDGE_WORDS = FIELD_WORDS | frozenset(
     """dear hi hello hey cheers regards thanks thank thx sincerely best warm kind yours
     the an and or of by from to for with at in on i'm i've i'd i'll we you he she they it
     mother father mum mom dad wife husband son daughter brother sister aunt uncle grandson granddaughter
@@ -62,7 +60,7 @@ EDGE_WORDS = frozenset(
     ex former late
     emailed called phoned rang texted messaged contacted paged informed advised reminded asked told thanked
     met saw visited chased updated spoke""".split()
-) | FIELD_WORDS
+)
 
 
 TOWNS = "towns.txt"

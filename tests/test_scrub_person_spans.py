@@ -39,7 +39,7 @@ def tidied(text: str, found: str) -> list[str]:
         ("Yours sincerely,\nKjersti Haugland\nFastlege, Storgata", "Kjersti Haugland\nFastlege", ["Kjersti Haugland"]),
         ("To: Claims Team; Shreya Iyer\nSubject: FW: claim", "Shreya Iyer\nSubject", ["Shreya Iyer"]),
         ("Victoria Bruun\nPhone: 555 0100", "Victoria Bruun\nPhone", ["Victoria Bruun"]),
-        ('Heather:"I\'m Daniel\'s daughter".', 'Heather:"I\'m Daniel\'s', ["Heather", "Daniel"]),
+        ("Heather:\"I'm Daniel's daughter\".", "Heather:\"I'm Daniel's", ["Heather", "Daniel"]),
         # a street word ends no name
         ("early shows on Isaac Lodge Street were", "Isaac Lodge Street", ["Isaac Lodge"]),
         # ... but a surname spelt like a role or a sign-off stays
@@ -71,8 +71,12 @@ def test_person_spans_hold_the_name_only(text: str, found: str, expected: list[s
 def test_a_policy_deny_list_person_is_kept_whole() -> None:
     custom = Scrubber(
         Policy.model_validate(
-            {"name": "t", "description": "t", "entities": {"PERSON": {}},
-             "detection": {"deny_lists": [{"entity_type": "PERSON", "terms": ["Guilty Pleasures", "Bluebird"]}]}}
+            {
+                "name": "t",
+                "description": "t",
+                "entities": {"PERSON": {}},
+                "detection": {"deny_lists": [{"entity_type": "PERSON", "terms": ["Guilty Pleasures", "Bluebird"]}]},
+            }
         ),
         salt=DETECTION_ONLY_SALT,
     )

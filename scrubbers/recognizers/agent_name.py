@@ -14,9 +14,8 @@ from __future__ import annotations
 import regex
 
 from scrubbers.recognizers.finder import FinderRecognizer
-from scrubbers.recognizers.lone_name import english_words, is_unknown_word
-from scrubbers.recognizers.name_lists import folded_word_names
-from scrubbers.recognizers.word_name import is_name_in_context
+from scrubbers.recognizers.lone_name import is_unknown_word
+from scrubbers.recognizers.word_name import is_name_in_context, load_lists
 
 SCORE = 0.5
 # What a named person did to a record: wrote, saw, signed, approved, witnessed it.
@@ -69,11 +68,6 @@ def find_agents(text: str) -> list[tuple[int, int, float]]:
             if _is_a_name(WORD.findall(match.group())):
                 found.append((match.start(), match.end(), SCORE))
     return sorted(set(found))
-
-
-def load_lists() -> None:
-    english_words()
-    folded_word_names()
 
 
 class AgentNameRecognizer(FinderRecognizer):

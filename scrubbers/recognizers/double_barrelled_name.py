@@ -19,9 +19,7 @@ from scrubbers.recognizers.name_lists import fold, folded_places, is_listed_alon
 
 SCORE = 0.45
 _PART = r"\p{Lu}[\p{Ll}\p{M}]+(?:['’]\p{Lu}[\p{Ll}\p{M}]+)?"
-DOUBLE_BARRELLED = regex.compile(
-    rf"(?<![\w'’@./-])(?P<name>{_PART}-{_PART})(?![\w@/-])(?![ \t]+(?i:inc|ltd|llc|plc|gmbh|corp|co|group|company|sa|ag)\b)"
-)
+DOUBLE_BARRELLED = regex.compile(rf"(?<![\w'’@./-])(?P<name>{_PART}-{_PART})(?![\w@/-])(?![ \t]+(?i:inc|ltd|llc|plc|gmbh|corp|co|group|company|sa|ag)\b)")
 
 
 def _is_name_part(part: str) -> bool:

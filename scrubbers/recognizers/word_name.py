@@ -88,6 +88,7 @@ def find_word_names(text: str) -> list[tuple[int, int, float]]:
 
 
 def load_lists() -> None:
+    """The lists a name-in-context check reads (SCOWL, word names), read when the recognizer is built."""
     english_words()
     folded_word_names()
 
