@@ -58,6 +58,11 @@ def test_names_that_are_words_in_a_person_context(text: str, expected: list[str]
         ("INTERVIEWER: When?\nDESTINY: In March.", []),  # in capitals a name that is a word must speak twice
         ("NOTE: call back\nURGENT: yes\nNOTE: done", []),
         ("OKAFOR: alone, no dialogue", []),
+        # a turn's time, a role before the name, a name in brackets
+        ("[09:14] Olumide: Hi.\n[09:15] Haruka: Hello.", ["Olumide", "Haruka"]),
+        ("[09:14] Agent Precious: Thank you for calling.\n[09:14] Caller: Hi.", ["Precious"]),
+        ("Speaker 1 (Marguerite): I think so.\nSpeaker 2 (Obi): Me too.", ["Marguerite", "Obi"]),
+        ("Agent Note: call back. Speaker 1 (Summary): none\n[10:00] Status: open", []),
         ("PATIENT: NGUYEN THI HOA\nREFERRING: DR. PHAM\nREASON: follow-up", []),  # a form in capitals
     ],
 )

@@ -9,7 +9,9 @@ listed given name), a label that speaks only once is a speaker too if it is no E
 word ("Ubul: What a wife.\nNicole: Remember me") or a name that is also a word ("Destiny:",
 word_names.txt); "Project:" in a form stays a field. Labels in capitals ("MRS ADEBAYO:") count
 when they recur or share the text with another label, if every word may be a name (a name
-that is also a word, only if it speaks twice: "REASON:" in a form is a field).
+that is also a word, only if it speaks twice: "REASON:" in a form is a field). A turn may
+start with its time ("[09:14] Olumide:"), and a role before a name ("Agent Precious:") or a
+name in brackets ("Speaker 2 (Obi):") makes the name a speaker at once.
 """
 
 from __future__ import annotations
@@ -24,14 +26,31 @@ from scrubbers.recognizers.name_lists import fold, folded_word_names, given_name
 from scrubbers.recognizers.name_phrase import FIELD_LABELS
 
 SCORE = 0.5
+# A turn may start with its time: "[09:14] Olumide:", "00:01:12 Haruka:".
+TIME = r"(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?[ \t]+)?"
 LABEL = regex.compile(
-    rf"^[ \t>]*(?P<name>{FIELD_LABELS}\p{{Lu}}\p{{Ll}}+(?:[ \t]+{FIELD_LABELS}\p{{Lu}}\p{{Ll}}+)?)[ \t]*:(?P<quoted>[ \t]*[\"“])?",
+    rf"^[ \t>]*{TIME}(?P<name>{FIELD_LABELS}\p{{Lu}}\p{{Ll}}+(?:[ \t]+{FIELD_LABELS}\p{{Lu}}\p{{Ll}}+)?)[ \t]*:(?P<quoted>[ \t]*[\"“])?",
     regex.MULTILINE,
 )
 # Transcripts in capitals: "MRS ADEBAYO: Tired.", "DESTINY: Around March". A capitals label is
 # a speaker only when each word (a title aside) may be a name, so NURSE, NOTE, URGENT stay.
 CAPITALS_LABEL = regex.compile(
-    r"^[ \t>]*(?:(?:MR|MRS|MS|MISS|MX|DR|PROF)\.?[ \t]+)?(?P<name>\p{Lu}{3,}(?:[-'’]\p{Lu}+)?(?:[ \t]+\p{Lu}{3,}(?:[-'’]\p{Lu}+)?)?)[ \t]*:",
+    rf"^[ \t>]*{TIME}(?:(?:MR|MRS|MS|MISS|MX|DR|PROF)\.?[ \t]+)?(?P<name>\p{{Lu}}{{3,}}(?:[-'’]\p{{Lu}}+)?(?:[ \t]+\p{{Lu}}{{3,}}(?:[-'’]\p{{Lu}}+)?)?)[ \t]*:",
+    regex.MULTILINE,
+)
+
+
+# A role before the speaker's name ("Agent Precious:", "[09:14] Nurse Obi (ward 3):"): the name speaks.
+ROLE_LABEL = regex.compile(
+    rf"^[ \t>]*{TIME}(?i:agent|advisor|adviser|operator|rep|representative|nurse|doctor|dr|caller|customer|"
+    rf"client|patient|interviewer|interviewee|interpreter|supervisor|manager)\.?[ \t]+(?P<name>\p{{Lu}}\p{{Ll}}+)"
+    rf"(?:[ \t]+\([^)\n]*\))?[ \t]*:",
+    regex.MULTILINE,
+)
+
+# A name in brackets in a turn's label: "Speaker 2 (Obi):", "[00:01] AGENT (Svetlana):".
+BRACKETED_LABEL = regex.compile(
+    rf"^[ \t>]*{TIME}[\p{{L}}]+(?:[ \t]+\d+)?[ \t]*\((?P<name>\p{{Lu}}\p{{Ll}}+(?:[ \t]+\p{{Lu}}\p{{Ll}}+)?)\)[ \t]*:",
     regex.MULTILINE,
 )
 
@@ -52,6 +71,9 @@ def find_speakers(text: str) -> list[tuple[int, int, float]]:
     if len(turns) >= 2 and (speakers or any(name in given_names() for name in turns)):
         speakers |= {name for name in turns if all(_may_speak(word) for word in name.split())}
     found = [(start, end, SCORE) for name in speakers for start, end in turns[name]]
+    for match in (*ROLE_LABEL.finditer(text), *BRACKETED_LABEL.finditer(text)):
+        if all(_may_speak(word) for word in match.group("name").split()):
+            found.append((match.start("name"), match.end("name"), SCORE))
     return sorted(found + _capitals_speakers(text))
 
 
