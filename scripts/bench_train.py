@@ -190,8 +190,11 @@ def layout_padding(examples, args) -> dict[str, float]:
         "packed rows": padded_share([[row_lengths[i] for i in b] for b in length_grouped_batches(row_lengths, args.batch_size, rng)]),
         "one example per row": padded_share([[lengths[i] for i in b] for b in length_grouped_batches(lengths, args.batch_size, rng)]),
     }
+    from appliance.train import unit_packing
+
     generator = torch.Generator().manual_seed(0)
     whole, micro, passes, steps = [], [], 0, 500
+    packed_real = packed_padded = packed_passes = 0
     for _ in range(steps):
         drawn = (torch.rand(len(lengths), generator=generator) < args.batch_size / len(lengths)).nonzero().flatten().tolist()
         if not drawn:
@@ -203,8 +206,16 @@ def layout_padding(examples, args) -> dict[str, float]:
         for part in privacy.physical_batches({"input_ids": mask, "attention_mask": mask}, split_cost_tokens=privacy.SPLIT_COST_TOKENS["cpu"]):
             micro.append(part["attention_mask"].sum(dim=1).tolist())
             passes += 1
+        layout = unit_packing.dp_layout(
+            {"input_ids": mask, "attention_mask": mask, "labels": mask},
+            split_cost_tokens=privacy.SPLIT_COST_TOKENS["cpu"], attention_tokens=unit_packing.ATTENTION_TOKENS["cpu"],
+        )
+        packed_real += sum(int(part["attention_mask"].sum()) for part in layout)
+        packed_padded += sum(part["input_ids"].numel() for part in layout)
+        packed_passes += len(layout)
     shares["DP Poisson, one tensor"] = padded_share(whole)
     shares[f"DP Poisson, micro-batched ({passes / steps:.1f} passes a step)"] = padded_share(micro)
+    shares[f"DP Poisson, unit-packed on CPU ({packed_passes / steps:.1f} passes a step)"] = 1 - packed_real / packed_padded
     return shares
 
 
