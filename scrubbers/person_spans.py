@@ -106,6 +106,8 @@ def _names_a_person(text: str, start: int, end: int) -> bool:
     if TITLE_BEFORE.search(text, max(0, start - 20), start):
         return True
     words = [match.group() for match in WORD.finditer(text, start, end)]
+    if not any(character.isalpha() for word in words for character in word):
+        return False  # "Speaker 2 (Guest)": spaCy's PERSON on a number
     return fold(words[0]) in TITLES or not all(_is_plain_word(word) for word in words)
 
 

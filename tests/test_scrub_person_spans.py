@@ -30,6 +30,7 @@ def tidied(text: str, found: str) -> list[str]:
         ("Emailed Gathoni and Wairimu the forms.", "Emailed Gathoni", ["Gathoni"]),
         ("Thx - Bongani\nSent from my iPhone", "Thx - Bongani", ["Bongani"]),
         ("NURSE: Any pain?", "NURSE", []),
+        ("Speaker 2 (Guest): Thanks.", "2", []),  # no letter, no name
         ("The Gunnhildur F. Helgadóttir version", "The Gunnhildur F. Helgadóttir", ["Gunnhildur F. Helgadóttir"]),
         # a possessive is not the name
         ("Bryan Maclean's killers were sentenced", "Bryan Maclean's", ["Bryan Maclean"]),

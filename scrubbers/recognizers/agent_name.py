@@ -15,6 +15,7 @@ import regex
 
 from scrubbers.recognizers.finder import FinderRecognizer
 from scrubbers.recognizers.lone_name import is_unknown_word
+from scrubbers.recognizers.name_words import has_surname_ending
 from scrubbers.recognizers.word_name import is_name_in_context, load_lists
 
 SCORE = 0.5
@@ -30,14 +31,17 @@ _NAME = r"\p{Lu}[\p{Ll}\p{M}]+(?:['’]\p{Lu}[\p{Ll}\p{M}]+)?(?:-\p{Lu}?[\p{Ll}\
 _INITIAL = r"\p{Lu}\."
 _PERSON = rf"(?:{_INITIAL}[ \t]*){{0,2}}{_NAME}(?:[ \t]+{_NAME}){{0,2}}"
 AFTER_BY = regex.compile(rf"\b(?i:{_PARTICIPLE})[ \t]+by[ \t]+(?P<name>{_PERSON})")
-# Phrases that hand a record to, or take its word from, a person: "Attn: Radebe", "c/o Mbatha",
-# "according to Nwachukwu", "a conversation with Oduya", "per Lindqvist's instructions".
-_CUE = (
-    r"according\s+to|on\s+behalf\s+of|c/o|care\s+of|attn\.?:?|attention:|f\.?a\.?o\.?:?|"
-    r"(?:conversation|discussion|meeting|call|chat|interview)\s+with|"
+# Phrases that hand a record to a person, or take their words: "Attn: Radebe", "c/o Mbatha",
+# "a conversation with Oduya". Firms are addressed and quoted too ("according to Gartner",
+# "a call from Vodafone"), so after the phrases both take (MIXED_CUE) a single word no list
+# holds is not enough: it must be a listed name, end like a family name, or have a first name.
+_PERSON_CUE = r"c/o|care\s+of|attn\.?:?|attention:|f\.?a\.?o\.?:?|(?:conversation|discussion|chat|interview)\s+with"
+_MIXED_CUE = (
+    r"according\s+to|on\s+behalf\s+of|(?:meeting|call)\s+with|"
     r"(?:message|e-?mail|letter|call|note|complaint|request|referral|text)\s+from"
 )
-AFTER_CUE = regex.compile(rf"(?<![\w/])(?i:{_CUE})[ \t]+(?P<name>{_PERSON})")
+AFTER_CUE = regex.compile(rf"(?<![\w/])(?i:{_PERSON_CUE})[ \t]+(?P<name>{_PERSON})")
+AFTER_MIXED_CUE = regex.compile(rf"(?<![\w/])(?i:{_MIXED_CUE})[ \t]+(?P<name>{_PERSON})")
 # "per" only with a possessive: "per Lindqvist's instructions", not "per Annum".
 AFTER_PER = regex.compile(rf"(?<![\w/])(?i:per)[ \t]+(?P<name>{_PERSON})(?=['’]s\b)")
 # Field labels only people fill, at a line start: "Signed: Hallvardsen", "Attendees: A, B and C".
@@ -62,6 +66,10 @@ def find_agents(text: str) -> list[tuple[int, int, float]]:
     found = []
     for match in (*AFTER_BY.finditer(text), *AFTER_CUE.finditer(text), *AFTER_PER.finditer(text)):
         if _is_a_name(WORD.findall(match.group("name"))):
+            found.append((match.start("name"), match.end("name"), SCORE))
+    for match in AFTER_MIXED_CUE.finditer(text):
+        words = WORD.findall(match.group("name"))
+        if _is_a_name(words) and (len(words) >= 2 or is_name_in_context(words[0]) or has_surname_ending(words[0])):
             found.append((match.start("name"), match.end("name"), SCORE))
     for field in PERSON_FIELD.finditer(text):
         for match in PERSON_IN_LIST.finditer(text, field.start("value"), field.end("value")):

@@ -3,7 +3,7 @@
 Joined surnames (British, Spanish and Latin American, Nigerian, married names) pair a listed
 name with one from another tradition, so neither list holds the pair and spaCy, seeing a
 hyphenated capitalised word, often takes it for a place. A capitalised pair is a name when
-one part is a listed given name or surname and the other is a name too (listed, or a word
+one part is a listed surname and the other is a name too (listed, or a word
 no dictionary spells), and neither the pair nor a part is a listed place: "Baden-Württemberg",
 "Saxony-Anhalt" and "Follow-Up" stay, and a company word after it ("Hewlett-Packard Ltd")
 makes it a firm.
@@ -15,7 +15,7 @@ import regex
 
 from scrubbers.recognizers.finder import FinderRecognizer
 from scrubbers.recognizers.lone_name import english_words, is_unknown_word
-from scrubbers.recognizers.name_lists import fold, folded_places, is_listed_alone
+from scrubbers.recognizers.name_lists import fold, folded_places, folded_surnames, is_listed_alone
 
 SCORE = 0.45
 _PART = r"\p{Lu}[\p{Ll}\p{M}]+(?:['’]\p{Lu}[\p{Ll}\p{M}]+)?"
@@ -34,6 +34,8 @@ def find_double_barrelled_names(text: str) -> list[tuple[int, int, float]]:
         parts = name.split("-")
         if fold(name) in folded_places() or any(fold(part) in folded_places() for part in parts):
             continue
+        if parts[0] == parts[1] or not any(fold(part) in folded_surnames() for part in parts):
+            continue  # "Baden-Baden"; "Mercedes-Benz" holds a first name but no surname
         if any(is_listed_alone(part) for part in parts) and all(_is_name_part(part) for part in parts):
             found.append((match.start("name"), match.end("name"), SCORE))
     return found

@@ -43,7 +43,8 @@ _NOT_AFTER = r"(?<![\w'’@.-])"
 # After an article or a possessive the word is a title or a thing ("The Hunter said"); checked
 # on each match (few) rather than as a variable-width look-behind at every capital.
 DETERMINER_BEFORE = regex.compile(r"\b(?i:the|a|an|this|that|our|your|their|his|her|its|my|of)[ \t]+$")
-BEFORE_SPEECH = regex.compile(rf"{_NOT_AFTER}(?P<name>{_NAME})[ \t]+(?:{_SPEECH_VERB})\b")
+# "Summer said to be the busiest season" is said of a thing.
+BEFORE_SPEECH = regex.compile(rf"{_NOT_AFTER}(?P<name>{_NAME})[ \t]+(?:{_SPEECH_VERB})\b(?![ \t]+to[ \t]+be\b)")
 POSSESSIVE = regex.compile(rf"{_NOT_AFTER}(?P<name>{_NAME})['’]s[ \t]+(?:{PERSON_NOUN})\b")
 ADDRESSED = regex.compile(
     rf"(?:^|(?<=\n))[ \t>]*(?P<name>{_NAME})[ \t]*,[ \t]+(?:can|could|would|will|please|do|did|are|have)\b",
