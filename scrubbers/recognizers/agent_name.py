@@ -36,10 +36,7 @@ AFTER_BY = regex.compile(rf"\b(?i:{_PARTICIPLE})[ \t]+by[ \t]+(?P<name>{_PERSON}
 # "a call from Vodafone"), so after the phrases both take (MIXED_CUE) a single word no list
 # holds is not enough: it must be a listed name, end like a family name, or have a first name.
 _PERSON_CUE = r"c/o|care\s+of|attn\.?:?|attention:|f\.?a\.?o\.?:?|(?:conversation|discussion|chat|interview)\s+with"
-_MIXED_CUE = (
-    r"according\s+to|on\s+behalf\s+of|(?:meeting|call)\s+with|"
-    r"(?:message|e-?mail|letter|call|note|complaint|request|referral|text)\s+from"
-)
+_MIXED_CUE = r"according\s+to|on\s+behalf\s+of|(?:meeting|call)\s+with|" r"(?:message|e-?mail|letter|call|note|complaint|request|referral|text)\s+from"
 AFTER_CUE = regex.compile(rf"(?<![\w/])(?i:{_PERSON_CUE})[ \t]+(?P<name>{_PERSON})")
 AFTER_MIXED_CUE = regex.compile(rf"(?<![\w/])(?i:{_MIXED_CUE})[ \t]+(?P<name>{_PERSON})")
 # "per" only with a possessive: "per Lindqvist's instructions", not "per Annum".
