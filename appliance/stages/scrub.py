@@ -102,7 +102,7 @@ def recall_estimate(policy: Any) -> dict[str, Any] | None:
 
 
 # Bump when detection or redaction changes behaviour, so runs scrubbed by an older engine re-scrub.
-SCRUBBER_VERSION = 5
+SCRUBBER_VERSION = 6
 
 
 def params(ctx: StageContext) -> dict[str, Any]:
