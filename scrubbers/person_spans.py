@@ -64,12 +64,17 @@ EDGE_WORDS = FIELD_WORDS | frozenset(
 
 
 TOWNS = "towns.txt"
+PLACE_WORDS = "place_words.txt"
+DATE_WORDS = frozenset(
+    """january february march april may june july august september october november december jan feb mar apr jun
+    jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday""".split()
+)
 
 
 @functools.cache
 def _place_words() -> frozenset[str]:
     """One-word countries, regions, cities and towns, folded."""
-    towns = (fold(line) for line in read_list(TOWNS) if " " not in line)
+    towns = (fold(line) for name in (TOWNS, PLACE_WORDS) for line in read_list(name) if " " not in line)
     return folded_places() | frozenset(towns)
 
 
@@ -106,9 +111,37 @@ def _names_a_person(text: str, start: int, end: int) -> bool:
     if TITLE_BEFORE.search(text, max(0, start - 20), start):
         return True
     words = [match.group() for match in WORD.finditer(text, start, end)]
-    if not any(character.isalpha() for word in words for character in word):
-        return False  # "Speaker 2 (Guest)": spaCy's PERSON on a number
     return fold(words[0]) in TITLES or not all(_is_plain_word(word) for word in words)
+
+
+def _may_hold_other_data(text: str, start: int, end: int) -> bool:
+    """Digits (a date, an age, a number), a month or weekday, or a listed place: what a merged finding of another type may hold."""
+    piece = text[start:end]
+    if any(character.isdigit() for character in piece):
+        return True
+    return any(fold(match.group()) in DATE_WORDS or fold(match.group()) in _place_words() for match in WORD.finditer(piece))
+
+
+def _kept_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The parts of a PERSON span to keep: each line, colon or quote piece cut to its name, plain-word pieces dropped.
+
+    The findings are merged already, so a PERSON span may have absorbed a lower-risk finding
+    (a date of birth, a place): a piece that may hold one is kept whole rather than dropped.
+    """
+    spans: list[tuple[int, int]] = []
+    named = False  # once a line held the name, the next lines are a field label or a job title ("Fastlege")
+    for line in LINE.finditer(text, start, end):
+        named_here = False
+        for piece in PIECE.finditer(text, line.start(), line.end()):
+            trimmed = _trimmed(text, piece.start(), piece.end())
+            if not named and trimmed is not None and _names_a_person(text, *trimmed):
+                spans.append(trimmed)
+                named_here = True
+            elif _may_hold_other_data(text, piece.start(), piece.end()):
+                kept = text[piece.start() : piece.end()]
+                spans.append((piece.start() + len(kept) - len(kept.lstrip()), piece.end() - len(kept) + len(kept.rstrip())))
+        named = named or named_here
+    return spans
 
 
 def tidy_person_findings(findings: list[Finding], text: str) -> list[Finding]:
@@ -119,14 +152,7 @@ def tidy_person_findings(findings: list[Finding], text: str) -> list[Finding]:
         if finding.entity_type != PERSON or finding.recognizer.startswith(POLICY_RECOGNIZERS):
             tidied.append(finding)  # a policy's own PERSON terms and patterns are the author's word
             continue
-        spans = []
-        for line in LINE.finditer(text, finding.start, finding.end):
-            for piece in PIECE.finditer(text, line.start(), line.end()):
-                trimmed = _trimmed(text, piece.start(), piece.end())
-                if trimmed is not None and _names_a_person(text, *trimmed):
-                    spans.append(trimmed)
-            if spans:  # the next line is a field label or a job title ("Kjersti Haugland\nFastlege")
-                break
+        spans = _kept_spans(text, finding.start, finding.end)
         if spans == [(finding.start, finding.end)]:
             tidied.append(finding)
             continue

@@ -30,7 +30,11 @@ def tidied(text: str, found: str) -> list[str]:
         ("Emailed Gathoni and Wairimu the forms.", "Emailed Gathoni", ["Gathoni"]),
         ("Thx - Bongani\nSent from my iPhone", "Thx - Bongani", ["Bongani"]),
         ("NURSE: Any pain?", "NURSE", []),
-        ("Speaker 2 (Guest): Thanks.", "2", []),  # no letter, no name
+        # what a merged finding of another type may hold is kept: digits, dates, places
+        ("Speaker 2 (Guest): Thanks.", "2", ["2"]),
+        ("born 03/25/1991.", "03/25/1991", ["03/25/1991"]),
+        ("Anna Berg\nOslo office", "Anna Berg\nOslo", ["Anna Berg", "Oslo"]),
+        ("see Guilty Pleasures: March 2019", "Guilty Pleasures: March", ["March"]),
         ("The Gunnhildur F. Helgadóttir version", "The Gunnhildur F. Helgadóttir", ["Gunnhildur F. Helgadóttir"]),
         # a possessive is not the name
         ("Bryan Maclean's killers were sentenced", "Bryan Maclean's", ["Bryan Maclean"]),
