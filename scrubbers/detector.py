@@ -13,6 +13,7 @@ from scrubbers.address_block import extend_addresses
 from scrubbers.merge import merge_findings
 from scrubbers.name_mentions import add_repeated_names
 from scrubbers.nlp import LANGUAGE
+from scrubbers.person_spans import tidy_person_findings
 from scrubbers.transcript import normalise_for_detection
 
 # Texts per nlp.pipe batch (64 and 256 measured the same CPU time on the development sets).
@@ -115,7 +116,9 @@ def split_text(text: str, limit: int) -> Iterator[tuple[int, str]]:
 
 def _whole_text_findings(findings: list[Finding], text: str) -> list[Finding]:
     """Merged findings of one whole text, with address blocks extended and found names' other mentions added."""
-    merged = merge_findings(extend_addresses(findings, text), text)
+    # PERSON spans are tidied before the merge: tidied after, a span that had absorbed a date or a
+    # place found by another recognizer could cut it away with the words that are not a name.
+    merged = merge_findings(extend_addresses(tidy_person_findings(findings, text), text), text)
     with_mentions = add_repeated_names(merged, text)
     return merged if with_mentions is merged else merge_findings(with_mentions, text)
 

@@ -22,7 +22,6 @@ import regex
 
 from appliance.records import Finding
 from scrubbers.name_neighbours import add_neighbouring_names
-from scrubbers.person_spans import tidy_person_findings
 from scrubbers.recognizers.lone_name import english_words
 from scrubbers.recognizers.name_lists import SHORTEST_NAME_ALONE, fold, folded_also_words, is_listed
 from scrubbers.recognizers.name_words import NOT_A_NAME, PARTICLE_WORD
@@ -62,8 +61,8 @@ def _is_word_at(text: str, start: int, end: int) -> bool:
 
 
 def add_repeated_names(findings: list[Finding], text: str) -> list[Finding]:
-    """`findings`, PERSON spans tidied, plus a PERSON finding at each other place a found name's word recurs, uncovered."""
-    findings = add_neighbouring_names(tidy_person_findings(findings, text), text)
+    """`findings` plus a PERSON finding at each other place a found name's word recurs, uncovered."""
+    findings = add_neighbouring_names(findings, text)
     words = _carried_words(findings, text)
     if not words:
         return findings
