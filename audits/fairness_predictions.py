@@ -19,7 +19,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from fairlearn.metrics import MetricFrame, count, demographic_parity_difference, demographic_parity_ratio, equalized_odds_difference, false_negative_rate, false_positive_rate, selection_rate
+from fairlearn.metrics import (
+    MetricFrame,
+    count,
+    demographic_parity_difference,
+    demographic_parity_ratio,
+    equalized_odds_difference,
+    false_negative_rate,
+    false_positive_rate,
+    selection_rate,
+)
 
 from appliance.errors import ApplianceError
 from audits.fairness_data import choose_positive_label, clean_count, clean_number

@@ -5,7 +5,8 @@ from __future__ import annotations
 import bisect
 import copy
 import re
-from collections.abc import Collection, Set as AbstractSet
+from collections.abc import Collection
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult

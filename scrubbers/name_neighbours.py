@@ -7,8 +7,8 @@ name or surname, a name that is also a word (Hunter, Hope, Brown: word_names.txt
 word no dictionary spells ("Okereke", joined by a word: a bare comma joins field labels and
 places too, "Fastlege, Storgata"); never a function word, month, title, place or
 institution, so "Tuesday, John", "Paris and Jean" and "Council and Smith" stay as they
-are. A name that is also a word, directly before a found name on the same line, is its
-first name ("Faith Marshall", "Grace Fielding" when only the surname was found).
+are. A name that is also a word, directly before a found one-word name on the same line, is
+its first name ("Faith Marshall", "Grace Fielding" when only the surname was found).
 
 Runs on the merged findings of one whole text, after their spans are tidied
 (scrubbers.person_spans) and before found names are carried to their other mentions.
@@ -47,6 +47,10 @@ def _first_name(word: str) -> bool:
     return key in folded_word_names() or word in given_names()
 
 
+def _one_word(finding: Finding, text: str) -> bool:
+    return not any(character.isspace() for character in text[finding.start : finding.end])
+
+
 def _neighbours(finding: Finding, text: str) -> list[tuple[int, int]]:
     spans = []
     after = JOINED_AFTER.match(text, finding.end)
@@ -56,7 +60,9 @@ def _neighbours(finding: Finding, text: str) -> list[tuple[int, int]]:
     before = JOINED_BEFORE.search(text, window, finding.start)
     if before and _joined_name(before.group("name"), before.group("joint")):
         spans.append(before.span("name"))
-    first = FIRST_NAME_BEFORE.search(text, window, finding.start)
+    # Only before a lone surname: "Call Maria Lopez" already has its first name, and a census
+    # surname that is also a verb ("Call", "Ask") opens many sentences.
+    first = FIRST_NAME_BEFORE.search(text, window, finding.start) if _one_word(finding, text) else None
     if first and _first_name(first.group("name")):
         spans.append(first.span("name"))
     return spans

@@ -13,7 +13,7 @@ from sklearn.metrics import roc_auc_score
 
 from appliance.records import Finding, Record, Source
 from audits.gates import privacy_audit_gates
-from audits.privacy.canaries import candidate_secrets, canary_records, canary_secrets, format_secret
+from audits.privacy.canaries import canary_records, canary_secrets, candidate_secrets, format_secret
 from audits.privacy.exposure import canary_exposure, exposure_summary
 from audits.privacy.membership import attack_auc, clopper_pearson, empirical_epsilon, membership_inference
 from audits.privacy.probes import regurgitation_summary

@@ -45,7 +45,7 @@ def compared_run(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path)
         },
     }
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("APPLIANCE_HOME", str(tmp_path_factory.mktemp("home")))
+        mp.setenv("APPLIANCE_HOME", str(run_dir.parent / "home"))  # the installation that signs this run
         ctx = open_context(run_dir, policy="default", overrides=overrides, sources=(source,), echo=lambda _: None)
         for stage in ("ingest", "scrub", "audit", "train", "evaluate", "compare"):
             run_stage(stage, ctx)
@@ -86,7 +86,8 @@ def test_manifest_hashes_the_comparison_the_answers_and_the_index(compared_run: 
     assert set(passages) <= set(split["train"]) and not set(passages) & set(split["validation"]), "only the training split is retrievable"
 
 
-def test_rerun_with_unchanged_inputs_is_skipped(compared_run: Path) -> None:
+def test_rerun_with_unchanged_inputs_is_skipped(compared_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APPLIANCE_HOME", str(compared_run.parent / "home"))  # another installation may not write to it
     result = CliRunner().invoke(main, ["compare", "--run", str(compared_run)])
     assert result.exit_code == 0, result.output
     assert "compare: inputs, parameters and policy unchanged; skipped (use --force to re-run)" in result.output

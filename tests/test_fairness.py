@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-from pydantic import ValidationError
 from fairlearn.metrics import (
     MetricFrame,
     demographic_parity_difference,
@@ -14,6 +13,7 @@ from fairlearn.metrics import (
     equalized_odds_difference,
     selection_rate,
 )
+from pydantic import ValidationError
 
 from appliance.errors import ApplianceError
 from audits import data_fairness, fairness_gates, model_fairness

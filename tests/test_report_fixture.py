@@ -16,8 +16,8 @@ from appliance.files import write_bytes, write_json, write_jsonl
 from appliance.pipeline import open_context, run_stage
 from appliance.records import StageRecord
 from appliance.rundir import now
-from appliance.train.classification import classification_metrics
 from appliance.stages.context import StageContext
+from appliance.train.classification import classification_metrics
 from appliance.vault import write_sealed_jsonl
 
 GROUPS = {"gender": ("female", "male", "nonbinary"), "age_band": ("18-34", "35-54", "55+"), "ethnicity": ("group_a", "group_b", "group_c", "group_d")}

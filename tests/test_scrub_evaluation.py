@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from appliance.commands.scrub_tools import detect, evaluate as evaluate_command
+from appliance.commands.scrub_tools import detect
+from appliance.commands.scrub_tools import evaluate as evaluate_command
 from scrubbers.evaluation import Counts, Span, evaluate, format_table, wilson_interval
 
 TEXT = "Call Maria Lopez at 555-123-4567 about Acme Corp."

@@ -7,9 +7,8 @@ import typing
 import pytest
 
 from appliance.records import Finding
-from policies.schema import EntityRule
+from policies.schema import EntityRule, OperatorName
 from scrubbers.operators import DROP_RECORD, OPERATORS, hash_token, mask, replace
-from policies.schema import OperatorName
 from scrubbers.redact import redact
 
 SALT = b"test-salt-0123456789abcdef012345"

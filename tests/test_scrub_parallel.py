@@ -8,10 +8,10 @@ import json
 import pytest
 
 from appliance.records import Record, Source
-from policies import load_policy
-from scrubbers.parallel import parallel_scrub
 from appliance.stages.scrub import ScrubTally, residual_report, scrub_workers, write_outcomes
+from policies import load_policy
 from scrubbers import ResidualScanner
+from scrubbers.parallel import parallel_scrub
 
 SOURCE = Source(path="inbox/export.csv", sha256="0" * 64, location="row 1")
 SALT = b"parallel-test-salt-0123456789abc"

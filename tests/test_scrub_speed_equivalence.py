@@ -14,8 +14,8 @@ from appliance.records import Message, Record, Source
 from policies import load_policy
 from scrubbers import ResidualScanner, Scrubber
 from scrubbers.analyzer import NER_ENTITIES, IndexedContextEnhancer, OrderedRecognizerRegistry, build_analyzer, build_recognizers
-from scrubbers.nlp import LANGUAGE, MODEL_NAME, shared_nlp_engine
 from scrubbers.detector import Detector
+from scrubbers.nlp import LANGUAGE, MODEL_NAME, shared_nlp_engine
 from scrubbers.parallel import scrub_and_rescan
 
 SOURCE = Source(path="inbox/notes.txt", sha256="2" * 64)

@@ -11,9 +11,9 @@ from safetensors.torch import load_file
 
 from appliance.config import TrainConfig
 from appliance.records import Message, Record, Source
+from appliance.train import privacy
 from appliance.train.data import collate, encode_records
 from appliance.train.lm import load_causal_lm, load_tokenizer
-from appliance.train import privacy
 from appliance.train.loop import (
     TrainResult,
     build_lora_model,

@@ -13,8 +13,7 @@ from appliance.records import Message, Record, Source
 from appliance.train import privacy
 from appliance.train.data import collate
 from appliance.train.lm import load_causal_lm, load_tokenizer
-from appliance.train.loop import build_lora_model, build_optimizer, lora_targets, per_example_loss
-from appliance.train.loop import train_lora
+from appliance.train.loop import build_lora_model, build_optimizer, lora_targets, per_example_loss, train_lora
 from appliance.train.packing import model_inputs
 
 SOURCE = Source(path="tickets.jsonl", sha256="5" * 64)

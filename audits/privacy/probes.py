@@ -16,7 +16,7 @@ from typing import Any
 
 from appliance.records import Finding, Record
 from audits.fairness_data import clean_number
-from audits.privacy.canaries import candidate_secrets, canary_record, canary_secrets
+from audits.privacy.canaries import canary_record, canary_secrets, candidate_secrets
 from audits.privacy.exposure import canary_exposure, exposure_summary
 
 Detect = Callable[[Sequence[str]], list[list[Finding]]]

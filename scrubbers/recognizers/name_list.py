@@ -14,7 +14,6 @@ The text is walked once, word by word, so long documents cost no more than their
 
 from __future__ import annotations
 
-
 from scrubbers.recognizers.finder import FinderRecognizer
 from scrubbers.recognizers.name_lists import fold, folded_places, folded_surnames, given_names
 from scrubbers.recognizers.name_words import NOT_A_NAME, TOKEN, is_name_word, is_particle, listed_word

@@ -11,7 +11,6 @@ lower case or capitals a listed given name followed by a word with a family-name
 
 from __future__ import annotations
 
-
 from scrubbers.recognizers.finder import FinderRecognizer
 from scrubbers.recognizers.name_lists import fold, folded_given_names, folded_places, folded_surnames
 from scrubbers.recognizers.name_words import TOKEN, has_surname_ending, listed_word
