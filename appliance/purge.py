@@ -130,7 +130,7 @@ def purge_subject(run_root: Path, subject_id: str, *, dry_run: bool = False) -> 
             # Nothing replaced yet (a fresh purge, or one killed while staging): every original must be as recorded.
             _refuse_tampered(run, _targets(run), {})
             ids = _subject_record_ids(run, subject_id)
-            if erasure is None and not ids and (finished := _sign_finished_erasure(run, hashed)):
+            if erasure is None and not ids and (finished := _finished_erasure(run, hashed)):
                 return finished
             if erasure is None:
                 _refuse_unsigned(run)
@@ -157,10 +157,10 @@ def _refuse_unsigned(run: RunDir) -> None:
     edited manifest (a changed file with its new hash written in) would otherwise come out
     signed, as if the appliance had recorded it.
     """
-    from appliance.evidence.signing import check_signature, installation_fingerprint
+    from appliance.evidence.signing import signed_here
 
-    check = check_signature(run.root)
-    if not check.valid or check.fingerprint != installation_fingerprint():
+    check = signed_here(run.root)
+    if not check.valid:
         problem = check.problem or "signed by another installation's key"
         raise ApplianceError(
             f"manifest.json in {run.root} is not as this installation signed it ({problem}), so the purge changed nothing; "
@@ -168,7 +168,7 @@ def _refuse_unsigned(run: RunDir) -> None:
         )
 
 
-def _sign_finished_erasure(run: RunDir, hashed: str) -> Erasure | None:
+def _finished_erasure(run: RunDir, hashed: str) -> Erasure | None:
     """A purge killed after recording its completion but before that record's signature took its place: finish, and return that erasure.
 
     Only when the manifest's last erasure is this subject's, complete, and the signature fails

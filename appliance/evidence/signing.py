@@ -140,7 +140,7 @@ def sealed_manifest_write(root: Path, document: bytes) -> Iterator[None]:
     key = signing_key()
     pending = root / PENDING_SIGNATURE_FILE
     if (root / "manifest.json").exists():
-        _require_signed_here(root, key)
+        _require_signed_here(root)
     write_bytes(pending, key.sign(document))
     _write_public_key(root, key)
     yield
@@ -156,9 +156,20 @@ def finish_interrupted_signing(root: Path) -> SignatureCheck:
     return check
 
 
-def _require_signed_here(root: Path, key: Ed25519PrivateKey) -> None:
+def signed_here(root: Path) -> SignatureCheck:
+    """The manifest's signature check (an interrupted sealed write finished first), valid only under this installation's key.
+
+    Invalid with no `problem` when another key signed it.
+    """
     check = finish_interrupted_signing(root)
-    if check.valid and check.fingerprint == fingerprint(key.public_key()):
+    if check.valid and check.fingerprint != installation_fingerprint():
+        return SignatureCheck(False, check.fingerprint)
+    return check
+
+
+def _require_signed_here(root: Path) -> None:
+    check = signed_here(root)
+    if check.valid:
         return
     problem = check.problem or f"signed by another installation's key ({check.fingerprint})"
     raise ApplianceError(

@@ -1,8 +1,8 @@
 """Stage 6: gates against the policy, then the report (JSON, HTML, PDF), the datasheet and the model card.
 
 Writes report/report.json, report/report.html, report/report.pdf, report/DATASHEET.md and
-train/adapter/MODEL_CARD.md. The manifest is signed afterwards by `appliance.evidence.sign_run`,
-which the pipeline calls once the report stage is recorded (the manifest's last write).
+train/adapter/MODEL_CARD.md. The manifest is signed as the pipeline records the report stage
+(its last write; every manifest write is signed, see appliance.evidence.signing).
 """
 
 from __future__ import annotations
