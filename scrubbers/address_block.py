@@ -21,7 +21,8 @@ import regex
 
 from appliance.records import Finding
 from scrubbers.recognizers.lone_name import english_words
-from scrubbers.recognizers.place_name import fold, is_listed_place
+from scrubbers.recognizers.name_lists import fold
+from scrubbers.recognizers.place_name import is_listed_place
 
 ADDRESS_TYPES = frozenset({"STREET_ADDRESS"})
 # Units and floors in the languages whose layouts the recognizers know ("Apt. 864", "3. OG",

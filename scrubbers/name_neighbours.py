@@ -22,15 +22,14 @@ from appliance.records import Finding
 from scrubbers.recognizers.lone_name import is_unknown_word
 from scrubbers.recognizers.name_lists import fold, folded_places, folded_word_names, given_names
 from scrubbers.recognizers.name_words import NOT_A_NAME
-from scrubbers.recognizers.word_name import INSTITUTIONS, is_name_in_context
+from scrubbers.recognizers.word_name import CAPITALISED_NAME, INSTITUTIONS, is_name_in_context
 
 RECOGNIZER = "NameNeighbour"
 SCORE = 0.45
 PERSON = "PERSON"
-_NAME = r"\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}?[\p{Ll}\p{M}]+)?"
-JOINED_AFTER = regex.compile(rf"\G(?P<joint>,?[ \t]+(?:and|&|or)|,)[ \t]+(?P<name>{_NAME})\b")
-JOINED_BEFORE = regex.compile(rf"(?<![\w'’@.-])(?P<name>{_NAME})(?P<joint>,?[ \t]+(?:and|&|or)|,)[ \t]+$")
-FIRST_NAME_BEFORE = regex.compile(rf"(?<![\w'’@.-])(?P<name>{_NAME})[ \t]$")
+JOINED_AFTER = regex.compile(rf"\G(?P<joint>,?[ \t]+(?:and|&|or)|,)[ \t]+(?P<name>{CAPITALISED_NAME})\b")
+JOINED_BEFORE = regex.compile(rf"(?<![\w'’@.-])(?P<name>{CAPITALISED_NAME})(?P<joint>,?[ \t]+(?:and|&|or)|,)[ \t]+$")
+FIRST_NAME_BEFORE = regex.compile(rf"(?<![\w'’@.-])(?P<name>{CAPITALISED_NAME})[ \t]$")
 LOOK_BACK = 40
 MOST_ROUNDS = 4
 

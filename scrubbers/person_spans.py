@@ -26,11 +26,12 @@ import regex
 from appliance.records import Finding
 from scrubbers.recognizers.lone_name import english_words
 from scrubbers.recognizers.name_lists import fold, folded_places, is_known_name
+from scrubbers.recognizers.policy import DENY_LIST_RECOGNIZER, PATTERN_RECOGNIZER
 from scrubbers.recognizers.wordlist import read_list
 
 PERSON = "PERSON"
-# scrubbers.recognizers.policy names what a policy defines: PolicyPattern[i], PolicyDenyList[i].
-POLICY_RECOGNIZERS = ("PolicyPattern", "PolicyDenyList")
+# What a policy defines is the policy's to keep whole (recognizers named PolicyPattern[i], PolicyDenyList[i]).
+POLICY_RECOGNIZERS = (PATTERN_RECOGNIZER, DENY_LIST_RECOGNIZER)
 WORD = regex.compile(r"[\p{L}\p{M}\d][\p{L}\p{M}\d'’]*(?:-[\p{L}\p{M}\d]+)*")
 # A name never runs across a line, a colon or a quotation mark.
 LINE = regex.compile(r"[^\n\r]+")

@@ -25,7 +25,7 @@ _PARTICIPLE = (
     r"taken|sent|referred|authorised|authorized|witnessed|completed|checked|verified|interviewed|reported|"
     r"raised|submitted|requested|handled|attended|accompanied|collected|treated|supervised|translated|"
     r"interpreted|filed|logged|issued|chaired|minuted|audited|visited|contacted|conducted|performed|"
-    r"dictated|transcribed|recorded|assigned|acknowledged|prescribed|discharged|admitted|triaged|reviewed"
+    r"dictated|transcribed|recorded|assigned|acknowledged|prescribed|discharged|admitted|triaged"
 )
 _NAME = r"\p{Lu}[\p{Ll}\p{M}]+(?:['’]\p{Lu}[\p{Ll}\p{M}]+)?(?:-\p{Lu}?[\p{Ll}\p{M}]+)*"
 _INITIAL = r"\p{Lu}\."

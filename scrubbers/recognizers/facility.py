@@ -16,7 +16,8 @@ import regex
 
 from scrubbers.recognizers.finder import FinderRecognizer
 from scrubbers.recognizers.lone_name import english_words
-from scrubbers.recognizers.place_name import fold, gazetteer, is_listed_place
+from scrubbers.recognizers.name_lists import fold
+from scrubbers.recognizers.place_name import gazetteer, is_listed_place
 
 SCORE = 0.5
 FACILITY_AFTER = (

@@ -12,7 +12,7 @@ import regex
 from presidio_analyzer import Pattern, PatternRecognizer
 
 from scrubbers.recognizers.lone_name import english_words
-from scrubbers.recognizers.place_name import fold
+from scrubbers.recognizers.name_lists import fold
 
 STREET_WORDS = (
     "Rue|Rua|Rúa|Via|Viale|Vicolo|Corso|Calle|C/|Avenida|Avda\\.|Av\\.?|Avenue|Paseo|Carrer|Carretera|Piazza|Plaza|"
@@ -76,6 +76,8 @@ ENDING_WORD = regex.compile(r"\p{L}+(?:" + STREET_ENDINGS.replace("str\\.|", "")
 
 LOWER_BARE_SHAPE = regex.compile(r"\d+[ \t]+[\p{Ll}\p{M}'’ \t-]+[ \t]+\d+[a-z]?")
 STREET_EVIDENCE = regex.compile(rf"(?i:(?<![\w-])(?:{LOWERCASE_STREET_WORDS})(?![\w'-])|(?:{LOWERCASE_ENDINGS})(?![\w'-]))")
+# A street word anywhere in a match: "During 1971" ends like a "-ring" street but names none.
+STREET_WORD_ANYWHERE = regex.compile(rf"(?i:{STREET_WORDS})(?![\w'-])")
 
 
 class InternationalStreetRecognizer(PatternRecognizer):
@@ -114,4 +116,4 @@ class InternationalStreetRecognizer(PatternRecognizer):
         ending = ENDING_WORD.fullmatch(words[0]) or (len(words) > 1 and words[0][0].isdigit() and ENDING_WORD.fullmatch(words[1]))
         if not ending:
             return False
-        return fold(ending.group()) in english_words() and not regex.search(rf"(?i:{STREET_WORDS})(?![\w'-])", pattern_text)
+        return fold(ending.group()) in english_words() and not STREET_WORD_ANYWHERE.search(pattern_text)

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import unicodedata
 
 import regex
 
 from scrubbers.recognizers.finder import FinderRecognizer
 from scrubbers.recognizers.lone_name import english_words
+
+# The one lookup key for names, places and words: case, accents and curly apostrophes dropped,
+# since capitals often lose accents ("ZURICH", "ΛΕΥΚΩΣΙΑ").
+from scrubbers.recognizers.name_lists import fold
 from scrubbers.recognizers.wordlist import read_list
 
 COUNTRY_LIST = "places.txt"
@@ -46,12 +49,6 @@ AFTER_PLACE = regex.compile(r"[ \t]*,?[ \t]*")
 
 
 @functools.lru_cache(maxsize=65536)
-def fold(word: str) -> str:
-    """The lookup key: case and accents dropped, since capitals often lose them ("ZURICH", "ΛΕΥΚΩΣΙΑ")."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(character for character in decomposed if not unicodedata.combining(character))
-
-
 def _words(name: str) -> tuple[str, ...]:
     return tuple(fold(match.group()) for match in WORD.finditer(name))
 

@@ -8,6 +8,10 @@ from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
 from policies.schema import Policy
 from scrubbers.errors import ScrubberConfigError
 
+# The names a policy's own recognizers carry, with their index: PolicyPattern[0], PolicyDenyList[2].
+PATTERN_RECOGNIZER = "PolicyPattern"
+DENY_LIST_RECOGNIZER = "PolicyDenyList"
+
 
 def policy_recognizers(policy: Policy) -> list[EntityRecognizer]:
     """One PatternRecognizer per `detection.patterns` rule and per `detection.deny_lists` entry."""
@@ -24,7 +28,7 @@ def policy_recognizers(policy: Policy) -> list[EntityRecognizer]:
         recognizers.append(
             PatternRecognizer(
                 supported_entity=rule.entity_type,
-                name=f"PolicyPattern[{index}]",
+                name=f"{PATTERN_RECOGNIZER}[{index}]",
                 patterns=[Pattern(f"policy pattern {index}", rule.regex, rule.score)],
                 context=list(rule.context) or None,
             )
@@ -35,7 +39,7 @@ def policy_recognizers(policy: Policy) -> list[EntityRecognizer]:
             recognizers.append(
                 PatternRecognizer(
                     supported_entity=deny_list.entity_type,
-                    name=f"PolicyDenyList[{index}]",
+                    name=f"{DENY_LIST_RECOGNIZER}[{index}]",
                     deny_list=terms,
                 )
             )

@@ -20,8 +20,9 @@ from __future__ import annotations
 import regex
 
 from scrubbers.recognizers.finder import FinderRecognizer
+from scrubbers.recognizers.international_street import JOINER
 from scrubbers.recognizers.lone_name import english_words
-from scrubbers.recognizers.place_name import fold
+from scrubbers.recognizers.name_lists import fold
 
 SCORE = 0.5
 # Words that put a street next: "lives on", "walked along", "just off", "the corner of".
@@ -38,7 +39,6 @@ ENGLISH_TYPE = (
     r"Place|Square|Way|Hill|Parade|Esplanade|Promenade|Wynd|Rise|Vale|Quay|Wharf|"
     r"St|Rd|Ave|Blvd|Ln|Cres|Pkwy|Hwy)(?![\w'-])\.?"
 )
-JOINER = r"(?:de|del|della|delle|di|da|do|dos|das|du|des|la|le|les|el|von|van|der|den|y|e)"
 AFTER_CUE = regex.compile(rf"{STREET_CUE}(?P<street>{NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,2}}[ \t]+{ENGLISH_TYPE})")
 # Street words that name nothing else, before the street's name; "Via", "Avenue", "Boulevard" and
 # "Corso" need a cue ("on Via Roma"), since they are English words or a preposition.

@@ -38,24 +38,24 @@ _SPEECH_VERB = (
     r"thinks|thought|feels|felt|wants|wanted|prefers|remembers|recalled|recalls|laughed|smiled|nodded|"
     r"shouted|whispered|(?:has|had)\s+(?:told|asked|said|agreed|confirmed|called|rung|phoned|emailed)"
 )
-_NAME = r"\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}?[\p{Ll}\p{M}]+)?"
+CAPITALISED_NAME = r"\p{Lu}[\p{Ll}\p{M}]+(?:-\p{Lu}?[\p{Ll}\p{M}]+)?"
 _NOT_AFTER = r"(?<![\w'’@.-])"
 # After an article or a possessive the word is a title or a thing ("The Hunter said"); checked
 # on each match (few) rather than as a variable-width look-behind at every capital.
 DETERMINER_BEFORE = regex.compile(r"\b(?i:the|a|an|this|that|our|your|their|his|her|its|my|of)[ \t]+$")
 # "Summer said to be the busiest season" is said of a thing.
-BEFORE_SPEECH = regex.compile(rf"{_NOT_AFTER}(?P<name>{_NAME})[ \t]+(?:{_SPEECH_VERB})\b(?![ \t]+to[ \t]+be\b)")
-POSSESSIVE = regex.compile(rf"{_NOT_AFTER}(?P<name>{_NAME})['’]s[ \t]+(?:{PERSON_NOUN})\b")
+BEFORE_SPEECH = regex.compile(rf"{_NOT_AFTER}(?P<name>{CAPITALISED_NAME})[ \t]+(?:{_SPEECH_VERB})\b(?![ \t]+to[ \t]+be\b)")
+POSSESSIVE = regex.compile(rf"{_NOT_AFTER}(?P<name>{CAPITALISED_NAME})['’]s[ \t]+(?:{PERSON_NOUN})\b")
 ADDRESSED = regex.compile(
-    rf"(?:^|(?<=\n))[ \t>]*(?P<name>{_NAME})[ \t]*,[ \t]+(?:can|could|would|will|please|do|did|are|have)\b",
+    rf"(?:^|(?<=\n))[ \t>]*(?P<name>{CAPITALISED_NAME})[ \t]*,[ \t]+(?:can|could|would|will|please|do|did|are|have)\b",
     regex.MULTILINE,
 )
 # "Usamov and Bowers were", "Monjeau, Graves and Reed have".
 NAMES_JOINED = regex.compile(
-    rf"{_NOT_AFTER}(?P<names>{_NAME}(?:,[ \t]+{_NAME})?,?[ \t]+(?:and|&)[ \t]+{_NAME})"
+    rf"{_NOT_AFTER}(?P<names>{CAPITALISED_NAME}(?:,[ \t]+{CAPITALISED_NAME})?,?[ \t]+(?:and|&)[ \t]+{CAPITALISED_NAME})"
     rf"[ \t]+(?:{_SPEECH_VERB}|were|are|have|had|both|each|met|signed|founded|wrote)\b"
 )
-_NAME_WORD = regex.compile(_NAME)
+_NAME_WORD = regex.compile(CAPITALISED_NAME)
 
 
 def is_name_in_context(word: str) -> bool:
